@@ -1,0 +1,98 @@
+"""glideslope: learning-rate (and any hyperparameter) schedules as closed-form values.
+
+>>> import glideslope as gs
+>>> s = gs.warmup(100) >> gs.cosine(end=0.1, steps=900)
+>>> round(s(550), 4)
+0.55
+"""
+
+from .analysis import area, extremes, first_crossing, jumps, mean, phase_table
+from .compose import (
+    Clamp,
+    Maximum,
+    Minimum,
+    Product,
+    Repeat,
+    Scale,
+    Sequence,
+    Shift,
+    Stretch,
+    Warmup,
+    clamp,
+    join,
+    maximum,
+    minimum,
+    product,
+    repeat,
+    scale,
+    sequence,
+    shift,
+    stretch,
+    warmup,
+    warmup_stable_decay,
+    wsd,
+)
+from .config import from_config, load, loads, save
+from .cycles import (
+    CosineRestarts,
+    Cyclic,
+    OneCycle,
+    OneCycleMomentum,
+    cosine_restarts,
+    cyclic,
+    one_cycle,
+    one_cycle_momentum,
+)
+from .noise import Noise, noise
+from .plateau import ReduceOnPlateau
+from .schedule import Phase, Schedule
+from .shapes import (
+    Constant,
+    Cooldown,
+    Cosine,
+    Exponential,
+    Function,
+    InverseSqrt,
+    Interpolate,
+    Linear,
+    MultiStep,
+    PiecewiseConstant,
+    Polynomial,
+    Rex,
+    SlantedTriangular,
+    Step,
+    Tanh,
+    constant,
+    cooldown,
+    cosine,
+    exponential,
+    function,
+    interpolate,
+    inverse_sqrt,
+    linear,
+    multistep,
+    piecewise_constant,
+    polynomial,
+    rex,
+    slanted_triangular,
+    step,
+    tanh,
+)
+from .timing import UnboundScheduleError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Clamp", "Constant", "Cooldown", "Cosine", "CosineRestarts", "Cyclic", "Exponential",
+    "Function", "Interpolate", "InverseSqrt", "Linear", "Maximum", "Minimum", "MultiStep",
+    "Noise", "OneCycle", "OneCycleMomentum", "Phase", "PiecewiseConstant", "Polynomial",
+    "Product", "ReduceOnPlateau", "Repeat", "Rex", "Scale", "Schedule", "Sequence", "Shift",
+    "SlantedTriangular", "Step", "Stretch", "Tanh", "UnboundScheduleError", "Warmup",
+    "area", "clamp", "constant", "cooldown", "cosine", "cosine_restarts", "cyclic",
+    "exponential", "extremes", "first_crossing", "from_config", "function", "interpolate",
+    "inverse_sqrt", "join", "jumps", "linear", "load", "loads", "maximum", "mean", "minimum",
+    "multistep", "noise", "one_cycle", "one_cycle_momentum", "phase_table",
+    "piecewise_constant", "polynomial", "product", "repeat", "rex", "save", "scale",
+    "sequence", "shift", "slanted_triangular", "step", "stretch", "tanh", "warmup",
+    "warmup_stable_decay", "wsd",
+]

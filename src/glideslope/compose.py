@@ -1,0 +1,562 @@
+"""Composition: warmup, sequence (``>>``), join, product, min/max, scale, repeat, stretch,
+clamp and shift. Every composite is a schedule again.
+
+Time in a sequence restarts at each phase: in ``a >> b``, ``b`` sees step 0 when ``a`` ends.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import math
+from typing import Any
+
+from . import _validate as v
+from .schedule import SCALAR, Phase, Schedule
+from .shapes import COOLDOWN_SHAPES, Constant, Cooldown
+from .timing import Duration, check_duration, resolve_duration
+
+
+def as_schedule(name: str, value: object) -> Schedule:
+    """A schedule argument: a Schedule, or a number meaning ``constant(number)``."""
+    if isinstance(value, Schedule):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Constant(v.real(name, value))
+    raise TypeError(f"{name} must be a schedule or a number, got {type(value).__name__}: {value!r}")
+
+
+def _schedules(name: str, values: object, *, min_len: int = 1) -> tuple[Schedule, ...]:
+    if isinstance(values, Schedule) or not isinstance(values, (list, tuple)):
+        raise TypeError(f"{name} must be a list of schedules, got {type(values).__name__}: {values!r}")
+    out = tuple(as_schedule(f"{name}[{i}]", s) for i, s in enumerate(values))
+    if len(out) < min_len:
+        raise ValueError(f"{name} must hold at least {min_len} schedule(s), got {len(out)}")
+    return out
+
+
+def _paren(s: Schedule) -> str:
+    return f"({s!r})" if isinstance(s, (Sequence, Product, Scale)) else repr(s)
+
+
+WARMUP_SHAPES = ("linear", "cosine", "exponential")
+
+
+class Warmup(Schedule):
+    """Warmup: rises from ``start`` to ``end`` over ``steps``.
+
+    In ``warmup(...) >> s`` with ``end=None`` the warmup ends exactly at ``s(0)``, the first
+    value of the next phase; alone, ``end=None`` means 1. With ``p = min(t, steps) / steps``:
+
+    * ``"linear"``: ``start + (end - start) * p``;
+    * ``"cosine"``: ``end + (start - end) * (1 + cos(pi * p)) / 2``;
+    * ``"exponential"``: ``start * (end / start) ** p`` (``start`` and ``end`` > 0).
+
+    Args:
+        steps: length of the warmup.
+        start: value at step 0.
+        shape: ``"linear"``, ``"cosine"`` or ``"exponential"``.
+        end: value reached at ``steps``; None to reach the next phase's first value.
+    """
+
+    kind = "warmup"
+    _durations = {"steps": "rest"}
+
+    def __init__(
+        self, steps: Duration = None, start: float = 0.0, shape: str = "linear", end: float | None = None
+    ) -> None:
+        self._set(
+            steps=check_duration("steps", steps),
+            start=v.real("start", start),
+            shape=v.choice("shape", shape, WARMUP_SHAPES),
+            end=None if end is None else v.real("end", end),
+        )
+        if self.shape == "exponential" and not self.start > 0:
+            raise ValueError(
+                f"shape='exponential' needs start > 0 (an exponential cannot leave 0), "
+                f"got start={start!r}; try start=1e-3 * peak"
+            )
+        self._set(_n=self._steps("steps"))
+        self._set_target(1.0 if self.end is None else self.end)
+
+    def _set_target(self, end: float) -> None:
+        if self.shape == "exponential" and not end > 0:
+            raise ValueError(f"an exponential warmup must end above 0, but it would end at {end!r}")
+        self.__dict__["_end"] = end
+
+    def _reaching(self, target: float) -> Warmup:
+        """This warmup, ending at ``target`` when its own ``end`` is None."""
+        if self.end is not None:
+            return self
+        w = copy.copy(self)
+        w.__dict__.pop("is_bound", None)
+        w._set_target(target)
+        return w
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        n = self._n
+        p = xp.minimum(t, n) / n
+        if self.shape == "linear":
+            return self.start + (self._end - self.start) * p
+        if self.shape == "cosine":
+            return self._end + (self.start - self._end) * (0.5 + 0.5 * xp.cos(math.pi * p))
+        return self.start * (self._end / self.start) ** p
+
+
+class Sequence(Schedule):
+    """Phases one after another; each phase's time restarts at 0 (``a >> b >> c``).
+
+    Without ``boundaries``, each phase runs for its own length (the last one for ever); at
+    most one phase may have an open length (``steps=None``), which takes what the others
+    leave of the run when bound. With ``boundaries`` (see :func:`join`) phase ``i + 1`` starts
+    at ``boundaries[i]`` whatever the phases' own lengths.
+
+    Value: ``phases[i](t - start_i)`` for ``start_i <= t < start_{i+1}``.
+    """
+
+    kind = "sequence"
+
+    def __init__(self, phases: Any = (), boundaries: Any = None) -> None:
+        flat: list[Schedule] = []
+        for s in _schedules("phases", phases):
+            if isinstance(s, Sequence) and s.boundaries is None and boundaries is None:
+                flat.extend(s.phases_)
+            else:
+                flat.append(s)
+        if boundaries is not None:
+            if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, (list, tuple)):
+                raise TypeError(f"boundaries must be a list of steps, got {boundaries!r}")
+            bounds = tuple(check_duration(f"boundaries[{i}]", b, open_ok=False) for i, b in enumerate(boundaries))
+            if len(bounds) != len(flat) - 1:
+                raise ValueError(
+                    f"boundaries must have one entry fewer than the schedules: got "
+                    f"{len(bounds)} boundaries for {len(flat)} schedules"
+                )
+            ints = [b for b in bounds if isinstance(b, int)]
+            if len(ints) == len(bounds):
+                v.increasing("boundaries", bounds, minimum=1, integers=True, min_len=0)
+        else:
+            bounds = None
+            for i, ph in enumerate(flat[:-1]):
+                if ph.length == math.inf:
+                    raise ValueError(
+                        f"phase {i} ({ph!r}) never ends, so the phases after it would never run; "
+                        f"give it a length or use join(..., boundaries=[...])"
+                    )
+        # phases_ is the constructor argument; _run holds what is evaluated (warmups that
+        # end where the next phase starts).
+        run = list(flat)
+        for i in range(len(run) - 1):
+            if isinstance(run[i], Warmup) and run[i + 1].is_bound:
+                run[i] = run[i]._reaching(_first_value(run[i + 1]))
+        self.__dict__.update(phases_=tuple(flat), boundaries=bounds)
+        starts = self._starts(run)
+        self._set(_run=tuple(run), _starts=starts, _startsl=None if starts is None else list(starts))
+
+    # the constructor argument is named ``phases``; ``phases()`` is the analysis method
+    _fields = ("phases", "boundaries")
+
+    def params(self) -> dict[str, Any]:
+        return {"phases": self.phases_, "boundaries": self.boundaries}
+
+    def _key(self) -> tuple[Any, ...]:
+        return (Sequence, self.phases_, self.boundaries)
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "type": "sequence",
+            "phases": [p.to_config() for p in self.phases_],
+            "boundaries": None if self.boundaries is None else list(self.boundaries),
+        }
+
+    def _starts(self, run: list[Schedule]) -> tuple[int, ...] | None:
+        if self.boundaries is not None:
+            if all(isinstance(b, int) for b in self.boundaries):
+                return tuple(self.boundaries)  # type: ignore[arg-type]
+            return None
+        starts, at = [], 0
+        for s in run[:-1]:
+            n = s.length
+            if n is None:
+                return None
+            at += int(n)
+            starts.append(at)
+        return tuple(starts)
+
+    def children(self) -> tuple[Schedule, ...]:
+        return self.phases_
+
+    def unresolved(self) -> list[str]:
+        out = [m for s in self.phases_ for m in s.unresolved()]
+        if self.boundaries is not None:
+            out += [f"join(boundaries) holds {b!r}, which needs binding" for b in self.boundaries if isinstance(b, str)]
+        elif not out and self._starts is None:
+            out.append("a phase before the last has steps=None (the rest of the run) and needs total_steps")
+        return out
+
+    def _bind(self, total_steps: int | None, steps_per_epoch: int | None, fill: int | None) -> Schedule:
+        budget = fill
+        bound = [p._bind(total_steps, steps_per_epoch, None) for p in self.phases_]
+        bounds = self.boundaries
+        if bounds is not None:
+            bounds = tuple(
+                resolve_duration(f"boundaries[{i}]", b, total_steps, steps_per_epoch)
+                for i, b in enumerate(bounds)
+            )
+        elif budget is not None:
+            open_i = [i for i, p in enumerate(bound) if p.length is None]
+            if len(open_i) > 1:
+                raise ValueError(
+                    f"at most one phase may run for the rest of the run (steps=None); "
+                    f"phases {open_i} all do: {[repr(self.phases_[i]) for i in open_i]}"
+                )
+            if open_i:
+                (i,) = open_i
+                used = sum(int(p.length) for j, p in enumerate(bound) if j != i and p.length is not None)
+                rest = budget - used
+                if rest < 1:
+                    raise ValueError(
+                        f"the other phases already take {used} of {budget} steps, leaving "
+                        f"{rest} for phase {i} ({self.phases_[i]!r})"
+                    )
+                bound[i] = self.phases_[i]._bind(total_steps, steps_per_epoch, rest)
+        return Sequence(bound, bounds)
+
+    def _length(self) -> float | None:
+        if self._starts is None:
+            return None
+        last = self._run[-1].length
+        return None if last is None else self._starts[-1] + last if self._starts else last
+
+    def phases(self) -> list[Phase]:
+        self._check_bound()
+        edges = (0, *self._starts)
+        out = []
+        for i, ph in enumerate(self._run):
+            n = ph.length
+            stop = edges[i + 1] if i + 1 < len(edges) else edges[i] + (n if n is not None else math.inf)
+            out.append(Phase(edges[i], stop, ph))
+        return out
+
+    def boundary_values(self) -> list[tuple[int, float, float]]:
+        """``(step, value of the ending phase there, value of the starting phase)`` per join."""
+        self._check_bound()
+        edges = (0, *self._starts)
+        return [
+            (b, float(self._run[i](b - edges[i])), float(self._run[i + 1](0)))
+            for i, b in enumerate(self._starts)
+        ]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        if xp is SCALAR:
+            i = bisect.bisect_right(self._startsl, t)
+            if i:
+                return self._run[i]._eval(t - self._startsl[i - 1], xp)
+            return self._run[0]._eval(t, xp)
+        out = self._run[0]._eval(t, xp)
+        for b, s in zip(self._starts, self._run[1:]):
+            out = xp.where(t >= b, s._eval(xp.maximum(t - b, 0.0), xp), out)
+        return out
+
+    def __repr__(self) -> str:
+        if self.boundaries is None:
+            return " >> ".join(_paren(p) for p in self.phases_)
+        return f"join([{', '.join(repr(p) for p in self.phases_)}], boundaries={list(self.boundaries)!r})"
+
+
+def _first_value(s: Schedule) -> float:
+    return float(s(0))
+
+
+def sequence(*phases: Schedule | float) -> Sequence:
+    """``sequence(a, b, c)`` is ``a >> b >> c``: phases one after another."""
+    return Sequence(list(phases))
+
+
+def join(schedules: Any, boundaries: Any) -> Sequence:
+    """Switch schedules at explicit steps: ``schedules[i + 1]`` starts at ``boundaries[i]``,
+    seeing its own time restart at 0 (optax's ``join_schedules``).
+
+    Args:
+        schedules: the schedules, in order.
+        boundaries: strictly increasing steps, one fewer than the schedules.
+    """
+    return Sequence(list(schedules), list(boundaries))
+
+
+class Scale(Schedule):
+    """A schedule times a number: ``factor * schedule(t)`` (write ``3e-4 * cosine(...)``).
+
+    Args:
+        schedule: the schedule.
+        factor: the number.
+    """
+
+    kind = "scale"
+
+    def __init__(self, schedule: Schedule | None = None, factor: float = 1.0) -> None:
+        self._set(schedule=as_schedule("schedule", schedule), factor=v.real("factor", factor))
+
+    def children(self) -> tuple[Schedule, ...]:
+        return (self.schedule,)
+
+    def _length(self) -> float | None:
+        return self.schedule.length
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.factor * self.schedule._eval(t, xp)
+
+    def __repr__(self) -> str:
+        return f"{self.factor!r} * {_paren(self.schedule)}"
+
+
+class _Pointwise(Schedule):
+    """Base of the composites that combine several schedules at the same step."""
+
+    def __init__(self, *schedules: Schedule | float) -> None:
+        self._set(schedules=_schedules("schedules", list(schedules), min_len=2))
+
+    _fields = ("schedules",)
+
+    def replace(self, **changes: Any) -> Schedule:
+        return type(self)(*changes.get("schedules", self.schedules))
+
+    def children(self) -> tuple[Schedule, ...]:
+        return self.schedules
+
+    def _length(self) -> float | None:
+        lengths = [s.length for s in self.schedules]
+        return None if None in lengths else max(lengths)  # type: ignore[type-var]
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({', '.join(repr(s) for s in self.schedules)})"
+
+
+class Product(_Pointwise):
+    """Pointwise product ``a(t) * b(t) * ...`` (write ``a * b``)."""
+
+    kind = "product"
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        out = self.schedules[0]._eval(t, xp)
+        for s in self.schedules[1:]:
+            out = out * s._eval(t, xp)
+        return out
+
+    def __repr__(self) -> str:
+        return " * ".join(_paren(s) for s in self.schedules)
+
+
+class Minimum(_Pointwise):
+    """Pointwise minimum ``min(a(t), b(t), ...)``."""
+
+    kind = "minimum"
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        out = self.schedules[0]._eval(t, xp)
+        for s in self.schedules[1:]:
+            out = xp.minimum(out, s._eval(t, xp))
+        return out
+
+
+class Maximum(_Pointwise):
+    """Pointwise maximum ``max(a(t), b(t), ...)``."""
+
+    kind = "maximum"
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        out = self.schedules[0]._eval(t, xp)
+        for s in self.schedules[1:]:
+            out = xp.maximum(out, s._eval(t, xp))
+        return out
+
+
+def _finite_length(name: str, s: Schedule) -> int | None:
+    n = s.length
+    if n == math.inf:
+        raise ValueError(f"{name} ({s!r}) never ends; it needs a finite length here")
+    return None if n is None else int(n)
+
+
+class Repeat(Schedule):
+    """Repeat a schedule: ``schedule(t mod L)`` with ``L`` its length, ``times`` times (for
+    ever when None), then hold ``schedule(L)``.
+
+    Args:
+        schedule: a schedule with a finite length.
+        times: how many runs of it (>= 1), or None for no end.
+    """
+
+    kind = "repeat"
+
+    def __init__(self, schedule: Schedule | None = None, times: int | None = None) -> None:
+        s = as_schedule("schedule", schedule)
+        period = _finite_length("schedule", s)
+        if period == 0:
+            raise ValueError(f"schedule ({s!r}) has length 0; it cannot be repeated")
+        self._set(schedule=s, times=None if times is None else v.integer("times", times, minimum=1), _period=period)
+
+    def children(self) -> tuple[Schedule, ...]:
+        return (self.schedule,)
+
+    def _length(self) -> float | None:
+        if self._period is None:
+            return None
+        return math.inf if self.times is None else self._period * self.times
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        n = self._period
+        tt = t - n * xp.floor(t / n)
+        if self.times is not None:
+            tt = xp.where(t >= n * self.times, n, tt)
+        return self.schedule._eval(tt, xp)
+
+
+class Stretch(Schedule):
+    """Stretch time: ``schedule(t / factor)``; a factor of 2 makes it twice as long.
+
+    Give ``factor``, or ``steps`` to stretch the schedule's length to that many steps.
+
+    Args:
+        schedule: the schedule.
+        factor: time multiplier (> 0).
+        steps: the length to stretch to (the schedule must have a finite length).
+    """
+
+    kind = "stretch"
+
+    def __init__(self, schedule: Schedule | None = None, factor: float | None = None, steps: int | None = None) -> None:
+        s = as_schedule("schedule", schedule)
+        if (factor is None) == (steps is None):
+            raise TypeError(f"stretch() needs exactly one of factor or steps, got factor={factor!r}, steps={steps!r}")
+        if factor is not None:
+            f: float | None = v.positive("factor", factor)
+        else:
+            n = v.integer("steps", steps, minimum=1)
+            own = _finite_length("schedule", s)
+            if own == 0:
+                raise ValueError(f"schedule ({s!r}) has length 0; it cannot be stretched")
+            f = None if own is None else n / own
+        self._set(schedule=s, factor=None if factor is None else f, steps=steps, _f=f)
+
+    def children(self) -> tuple[Schedule, ...]:
+        return (self.schedule,)
+
+    def _length(self) -> float | None:
+        n = self.schedule.length
+        if n is None or self._f is None:
+            return None
+        return n if n == math.inf else math.ceil(n * self._f - 1e-9)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.schedule._eval(t / self._f, xp)
+
+
+class Clamp(Schedule):
+    """Clamp values into ``[low, high]``: ``min(max(schedule(t), low), high)``.
+
+    Args:
+        schedule: the schedule.
+        low: the floor, or None.
+        high: the ceiling, or None (``low <= high``).
+    """
+
+    kind = "clamp"
+
+    def __init__(self, schedule: Schedule | None = None, low: float | None = None, high: float | None = None) -> None:
+        lo = None if low is None else v.real("low", low)
+        hi = None if high is None else v.real("high", high)
+        if lo is None and hi is None:
+            raise TypeError("clamp() needs low, high or both")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"low must be <= high, got low={low!r}, high={high!r}")
+        self._set(schedule=as_schedule("schedule", schedule), low=lo, high=hi)
+
+    def children(self) -> tuple[Schedule, ...]:
+        return (self.schedule,)
+
+    def _length(self) -> float | None:
+        return self.schedule.length
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        out = self.schedule._eval(t, xp)
+        if self.low is not None:
+            out = xp.maximum(out, self.low)
+        if self.high is not None:
+            out = xp.minimum(out, self.high)
+        return out
+
+
+class Shift(Schedule):
+    """Shift in time: ``schedule(max(t - steps, 0))``. A positive shift delays the schedule
+    (holding its first value meanwhile); a negative one starts it ``-steps`` steps in.
+
+    Args:
+        schedule: the schedule.
+        steps: the shift, an int (any sign).
+    """
+
+    kind = "shift"
+
+    def __init__(self, schedule: Schedule | None = None, steps: int = 0) -> None:
+        self._set(schedule=as_schedule("schedule", schedule), steps=v.integer("steps", steps))
+
+    def children(self) -> tuple[Schedule, ...]:
+        return (self.schedule,)
+
+    def _length(self) -> float | None:
+        n = self.schedule.length
+        return None if n is None else max(n + self.steps, 0)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.schedule._eval(xp.maximum(t - self.steps, 0), xp)
+
+
+def warmup_stable_decay(
+    peak: float = 1.0,
+    steps: int | None = None,
+    warmup: Duration = "5%",
+    cooldown: Duration = "20%",
+    start: float = 0.0,
+    end: float = 0.0,
+    shape: str = "1-sqrt",
+    warmup_shape: str = "linear",
+) -> Schedule:
+    """Warmup-stable-decay (WSD, "trapezoidal"): warm up to ``peak``, hold it, cool down.
+
+    ``warmup(warmup, start) >> constant(peak) >> cooldown(peak, end, cooldown, shape)``; the
+    stable phase takes whatever the other two leave of ``steps`` (or of the run's
+    ``total_steps`` when bound later).
+
+    Args:
+        peak: the stable value.
+        steps: total length, or None to fit the run when bound.
+        warmup: warmup duration (0 for none).
+        cooldown: cooldown duration.
+        start: first value of the warmup.
+        end: last value of the cooldown.
+        shape: cooldown shape (see :class:`~glideslope.shapes.Cooldown`).
+        warmup_shape: warmup shape (see :class:`Warmup`).
+    """
+    v.choice("shape", shape, COOLDOWN_SHAPES)
+    check_duration("warmup", warmup, minimum=0, open_ok=False)
+    phases: list[Schedule] = []
+    if warmup != 0:
+        phases.append(Warmup(warmup, start=start, shape=warmup_shape))
+    phases += [Constant(peak), Cooldown(peak, end, check_duration("cooldown", cooldown, open_ok=False), shape=shape)]
+    seq = Sequence(phases)
+    if steps is not None:
+        return seq.bind(total_steps=v.integer("steps", steps, minimum=2))
+    return seq
+
+
+warmup = Warmup
+scale = Scale
+product = Product
+minimum = Minimum
+maximum = Maximum
+repeat = Repeat
+stretch = Stretch
+clamp = Clamp
+shift = Shift
+wsd = warmup_stable_decay

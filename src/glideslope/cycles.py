@@ -1,0 +1,285 @@
+"""Cyclical schedules: triangular cycles, one-cycle, and cosine with warm restarts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _validate as v
+from .schedule import Schedule
+from .shapes import Interpolate
+from .timing import Duration, check_duration
+
+CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
+SCALE_BY = ("cycle", "iterations")
+
+
+def _length_arg(name: str, value: object) -> Duration | float:
+    """A cycle half-length: a duration, or a positive non-integer number of steps."""
+    if isinstance(value, float) and math.isfinite(value) and value != int(value):
+        return v.positive(name, value)
+    return check_duration(name, value, open_ok=False)
+
+
+class Cyclic(Schedule):
+    """Cyclical learning rate (Smith, 2017; torch's CyclicLR), between ``low`` and ``high``.
+
+    With ``L = up + down``, ``cycle = floor(1 + t / L)`` and ``x = 1 + t / L - cycle``, the
+    position in the cycle rises as ``x / r`` while ``x <= r = up / L`` then falls as
+    ``(x - 1) / (r - 1)``; value ``low + (high - low) * position * scale`` where ``scale`` is
+
+    * ``"triangular"``: 1;
+    * ``"triangular2"``: ``1 / 2 ** (cycle - 1)`` (amplitude halves each cycle);
+    * ``"exp_range"``: ``gamma ** t``;
+    * ``scale_fn(cycle)`` or ``scale_fn(t)`` for a custom function (``scale_by`` says which).
+
+    ``low > high`` is allowed: it gives the inverse curve (cyclic momentum).
+
+    Args:
+        low: value at the start of each cycle.
+        high: value at the top of the first cycle.
+        up: steps rising in each cycle.
+        down: steps falling (None: same as ``up``).
+        mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"``.
+        gamma: base of ``exp_range`` (0 < gamma <= 1 usually).
+        scale_fn: custom amplitude function; overrides ``mode``. Must accept arrays too.
+        scale_by: ``"cycle"`` or ``"iterations"``: what ``scale_fn`` receives.
+    """
+
+    kind = "cyclic"
+    _durations = {"up": "rest", "down": "forever"}
+
+    def __init__(
+        self,
+        low: float = 0.1,
+        high: float = 1.0,
+        up: Any = 2000,
+        down: Any = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Any = None,
+        scale_by: str = "cycle",
+    ) -> None:
+        up_ = _length_arg("up", up)
+        down_ = None if down is None else _length_arg("down", down)
+        self._set(
+            low=v.real("low", low),
+            high=v.real("high", high),
+            up=up_,
+            down=down_,
+            mode=v.choice("mode", mode, CYCLIC_MODES),
+            gamma=v.positive("gamma", gamma),
+            scale_fn=None if scale_fn is None else v.function("scale_fn", scale_fn),
+            scale_by=v.choice("scale_by", scale_by, SCALE_BY),
+        )
+        u = up_ if isinstance(up_, (int, float)) else None
+        d = u if down_ is None else down_ if isinstance(down_, (int, float)) else None
+        total = None if u is None or d is None else float(u + d)
+        self._set(_total=total, _ratio=None if total is None else u / total)  # type: ignore[operator]
+
+    def _length(self) -> float | None:
+        return None if self._total is None else math.inf
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        total, r = self._total, self._ratio
+        cycle = xp.floor(1.0 + t / total)
+        x = 1.0 + t / total - cycle
+        position = xp.where(x <= r, x / r, (x - 1.0) / (r - 1.0))
+        height = (self.high - self.low) * position
+        if self.scale_fn is not None:
+            arg = cycle if self.scale_by == "cycle" else t
+            return self.low + height * self.scale_fn(arg)
+        if self.mode == "triangular":
+            return self.low + height
+        if self.mode == "triangular2":
+            return self.low + height / 2.0 ** (cycle - 1.0)
+        return self.low + height * self.gamma**t
+
+
+ANNEALS = ("cosine", "linear")
+
+
+class OneCycle(Schedule):
+    """One-cycle policy (Smith & Topin, 2018; torch's OneCycleLR), as a closed form.
+
+    ``initial = peak / initial_div`` and ``final = initial / final_div``. Two phases: anneal
+    from ``initial`` up to ``peak`` over the first ``warmup`` fraction of ``steps``, then down to
+    ``final`` at ``steps``. With ``three_phase``: up to ``peak`` at ``w``, back to ``initial`` at
+    ``2w``, then down to ``final`` at ``steps`` (``w = warmup * steps``). Annealing between knots
+    is cosine ``b + (a - b) * (1 + cos(pi * q)) / 2`` or linear ``a + (b - a) * q``.
+
+    Args:
+        peak: the highest value.
+        steps: the length of the cycle.
+        warmup: fraction of ``steps`` spent rising, in (0, 1) (< 0.5 with three phases).
+        initial_div: ``peak / initial`` (torch's ``div_factor``).
+        final_div: ``initial / final`` (torch's ``final_div_factor``).
+        anneal: ``"cosine"`` or ``"linear"``.
+        three_phase: use the three-phase variant.
+    """
+
+    kind = "one_cycle"
+    _durations = {"steps": "rest"}
+
+    def __init__(
+        self,
+        peak: float = 1.0,
+        steps: Duration = None,
+        warmup: float = 0.3,
+        initial_div: float = 25.0,
+        final_div: float = 1e4,
+        anneal: str = "cosine",
+        three_phase: bool = False,
+    ) -> None:
+        self._set(
+            peak=v.real("peak", peak),
+            steps=check_duration("steps", steps),
+            warmup=v.between("warmup", warmup, 0.0, 1.0, low_open=True, high_open=True),
+            initial_div=v.positive("initial_div", initial_div),
+            final_div=v.positive("final_div", final_div),
+            anneal=v.choice("anneal", anneal, ANNEALS),
+            three_phase=v.flag("three_phase", three_phase),
+        )
+        if three_phase and self.warmup >= 0.5:
+            raise ValueError(f"with three_phase=True, warmup must be < 0.5, got {warmup!r}")
+        self._set(_curve=self._make_curve())
+
+    def _knots(self) -> tuple[list[float], list[float]]:
+        n = self._steps("steps")
+        assert n is not None
+        w = self.warmup * n
+        initial = self.peak / self.initial_div
+        final = initial / self.final_div
+        if self.three_phase:
+            return [0.0, w, 2 * w, n], [initial, self.peak, initial, final]
+        return [0.0, w, n], [initial, self.peak, final]
+
+    def _make_curve(self) -> Interpolate | None:
+        if self._steps("steps") is None:
+            return None
+        knots, values = self._knots()
+        return Interpolate(knots, values, shape=self.anneal)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self._curve._eval(t, xp)  # type: ignore[union-attr]
+
+
+class OneCycleMomentum(OneCycle):
+    """The momentum curve that goes with :class:`OneCycle`: the inverse shape.
+
+    From ``high`` down to ``low`` at ``warmup * steps``, back up to ``high`` at ``steps``;
+    with ``three_phase``, back to ``high`` at ``2 * warmup * steps`` and held there.
+
+    Args:
+        low: momentum at the learning-rate peak.
+        high: momentum at the start and the end.
+        steps, warmup, anneal, three_phase: as for :class:`OneCycle`.
+    """
+
+    kind = "one_cycle_momentum"
+
+    def __init__(  # noqa: PLR0913
+        self,
+        low: float = 0.85,
+        high: float = 0.95,
+        steps: Duration = None,
+        warmup: float = 0.3,
+        anneal: str = "cosine",
+        three_phase: bool = False,
+    ) -> None:
+        self._set(low=v.real("low", low), high=v.real("high", high))
+        OneCycle.__init__(self, 1.0, steps, warmup, 25.0, 1e4, anneal, three_phase)
+        self.__dict__.pop("peak")
+        self.__dict__.pop("initial_div")
+        self.__dict__.pop("final_div")
+
+    def _knots(self) -> tuple[list[float], list[float]]:
+        n = self._steps("steps")
+        assert n is not None
+        w = self.warmup * n
+        if self.three_phase:
+            return [0.0, w, 2 * w, n], [self.high, self.low, self.high, self.high]
+        return [0.0, w, n], [self.high, self.low, self.high]
+
+
+class CosineRestarts(Schedule):
+    """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017; timm's knobs).
+
+    Cycle ``i`` lasts ``T_i = period * period_mult ** i`` steps; inside it, at local step
+    ``u``, value ``end + (start * decay ** i - end) * (1 + cos(pi * u**k / T_i**k)) / 2``. After
+    ``limit`` cycles the value holds at ``end``.
+
+    Args:
+        start: value at the start of the first cycle.
+        end: value at the end of every cycle.
+        period: length of the first cycle.
+        period_mult: each cycle is this many times longer than the previous (>= 1).
+        decay: each cycle's peak is this times the previous peak (timm's ``cycle_decay``).
+        limit: number of cycles, then hold ``end``; None for no end.
+        k: k-decay exponent (Zhang et al., 2020); 1 is plain cosine.
+    """
+
+    kind = "cosine_restarts"
+    _durations = {"period": "rest"}
+
+    def __init__(
+        self,
+        start: float = 1.0,
+        end: float = 0.0,
+        period: Duration = None,
+        period_mult: float = 1.0,
+        decay: float = 1.0,
+        limit: int | None = None,
+        k: float = 1.0,
+    ) -> None:
+        mult = v.real("period_mult", period_mult)
+        if mult < 1:
+            raise ValueError(f"period_mult must be >= 1, got {period_mult!r}")
+        self._set(
+            start=v.real("start", start),
+            end=v.real("end", end),
+            period=check_duration("period", period),
+            period_mult=mult,
+            decay=v.positive("decay", decay),
+            limit=None if limit is None else v.integer("limit", limit, minimum=1),
+            k=v.positive("k", k),
+        )
+        self._set(_p=self._steps("period"))
+
+    def _cycle_start(self, i: Any) -> Any:
+        m, p = self.period_mult, self._p
+        return p * i if m == 1.0 else p * (m**i - 1.0) / (m - 1.0)
+
+    def _length(self) -> float | None:
+        if self._p is None:
+            return None
+        if self.limit is None:
+            return math.inf
+        return math.ceil(self._cycle_start(self.limit) - 1e-9)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        m, p = self.period_mult, self._p
+        if m == 1.0:
+            i = xp.floor(t / p)
+        else:
+            i = xp.floor(xp.log(1.0 + t / p * (m - 1.0)) / math.log(m))
+            # correct a cycle index that floating point put one off at a boundary
+            i = xp.where(t < self._cycle_start(i), i - 1.0, i)
+            i = xp.where(t >= self._cycle_start(i + 1.0), i + 1.0, i)
+        length = p * m**i
+        u = t - self._cycle_start(i)
+        peak = self.start * self.decay**i
+        if self.k == 1.0:
+            c = 0.5 + 0.5 * xp.cos(math.pi * u / length)
+        else:
+            c = 0.5 + 0.5 * xp.cos(math.pi * u**self.k / length**self.k)
+        value = self.end + (peak - self.end) * c
+        if self.limit is not None:
+            value = xp.where(i >= self.limit, self.end + 0.0 * t, value)
+        return value
+
+
+cyclic = Cyclic
+one_cycle = OneCycle
+one_cycle_momentum = OneCycleMomentum
+cosine_restarts = CosineRestarts

@@ -1,0 +1,187 @@
+"""Reduce-on-plateau: a stateful controller that scales a value when a metric stalls.
+
+Unlike a schedule, this reacts to training, so it is an explicit object with state
+(``state_dict()`` / ``load_state_dict()``). It is framework-agnostic; every dialect's plateau
+scheduler (torch, Transformers, ...) is built on it.
+
+The rule (torch's ReduceLROnPlateau semantics): a metric ``m`` improves on the best ``b`` when
+
+* ``mode="min"``, ``threshold_mode="rel"``: ``m < b * (1 - threshold)``;
+* ``mode="min"``, ``threshold_mode="abs"``: ``m < b - threshold``;
+* ``mode="max"``: ``m > b * (1 + threshold)`` or ``m > b + threshold``.
+
+After more than ``patience`` updates without improvement (and outside a ``cooldown``), the
+scale is multiplied by ``factor`` (never taking the value below ``min_value``), the bad-update
+count resets and a cooldown of ``cooldown`` updates starts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _validate as v
+from .schedule import Schedule
+
+NONFINITE_POLICIES = ("raise", "skip", "count")
+
+
+class ReduceOnPlateau:
+    """Scale a value down by ``factor`` when a metric has not improved for ``patience`` steps.
+
+    Optionally it follows a schedule: ``ReduceOnPlateau(..., after=warmup(500, end=1.0))``
+    runs the schedule first, then holds its last value times the plateau scale; metrics
+    reported while the schedule runs are ignored.
+
+    Args:
+        mode: ``"min"`` (a lower metric is better) or ``"max"``.
+        factor: multiplier applied on a plateau, in (0, 1).
+        patience: updates without improvement tolerated before reducing (>= 0).
+        threshold: least change that counts as an improvement (>= 0).
+        threshold_mode: ``"rel"`` (relative to the best) or ``"abs"``.
+        cooldown: updates to wait after a reduction before counting again (>= 0).
+        min_value: the value never goes below this (absolute, applied to ``base * scale``).
+        eps: a reduction smaller than this is skipped (torch's ``eps``).
+        nonfinite: what a NaN or infinite metric does: ``"raise"`` a ValueError, ``"skip"``
+            (ignored, counts for nothing) or ``"count"`` (a bad update, torch's behaviour).
+        after: a schedule to run first, or None.
+        base: the value the scale multiplies (1.0: the controller yields a multiplier).
+    """
+
+    def __init__(
+        self,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_value: float = 0.0,
+        eps: float = 1e-8,
+        nonfinite: str = "raise",
+        after: Schedule | None = None,
+        base: float = 1.0,
+    ) -> None:
+        self.mode = v.choice("mode", mode, ("min", "max"))
+        self.factor = v.between("factor", factor, 0.0, 1.0, low_open=True, high_open=True)
+        self.patience = v.integer("patience", patience, minimum=0)
+        self.threshold = v.non_negative("threshold", threshold)
+        self.threshold_mode = v.choice("threshold_mode", threshold_mode, ("rel", "abs"))
+        self.cooldown = v.integer("cooldown", cooldown, minimum=0)
+        self.min_value = v.non_negative("min_value", min_value)
+        self.eps = v.non_negative("eps", eps)
+        self.nonfinite = v.choice("nonfinite", nonfinite, NONFINITE_POLICIES)
+        if after is not None and not isinstance(after, Schedule):
+            raise TypeError(f"after must be a schedule or None, got {type(after).__name__}: {after!r}")
+        if after is not None and after.length in (None, math.inf):
+            raise ValueError(f"after ({after!r}) must have a finite, bound length")
+        self.after = after
+        self.base = v.real("base", base) if after is None else float(after(int(after.length or 0)))
+        self.reset()
+
+    # -- state ----------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget the history: best metric, counters and scale."""
+        self.best = math.inf if self.mode == "min" else -math.inf
+        self.num_bad = 0
+        self.cooldown_counter = 0
+        self.scale = 1.0
+        self.updates = 0
+        self.reductions = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        """The mutable state, plain Python values (JSON-safe but for infinite ``best``)."""
+        return {
+            "best": self.best,
+            "num_bad": self.num_bad,
+            "cooldown_counter": self.cooldown_counter,
+            "scale": self.scale,
+            "updates": self.updates,
+            "reductions": self.reductions,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        missing = {"best", "num_bad", "cooldown_counter", "scale"} - set(state)
+        if missing:
+            raise KeyError(f"state dict lacks {sorted(missing)}")
+        self.best = float(state["best"])
+        self.num_bad = int(state["num_bad"])
+        self.cooldown_counter = int(state["cooldown_counter"])
+        self.scale = float(state["scale"])
+        self.updates = int(state.get("updates", 0))
+        self.reductions = int(state.get("reductions", 0))
+
+    # -- the rule -------------------------------------------------------------------------
+
+    def is_better(self, metric: float, best: float) -> bool:
+        if self.mode == "min":
+            if self.threshold_mode == "rel":
+                return metric < best * (1.0 - self.threshold)
+            return metric < best - self.threshold
+        if self.threshold_mode == "rel":
+            return metric > best * (1.0 + self.threshold)
+        return metric > best + self.threshold
+
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def update(self, metric: float, step: int | None = None) -> bool:
+        """Report a metric; returns True when the plateau rule fired (a reduction is due).
+
+        ``scale`` then becomes ``max(base * scale * factor, min_value) / base`` unless that
+        changes the value by no more than ``eps``. A dialect with several values (parameter
+        groups, each with its own floor) applies the same rule to each when this returns True.
+
+        With a schedule to follow (``after``), pass the training ``step``: metrics reported
+        before the schedule has finished are ignored.
+        """
+        m = float(metric)
+        if not math.isfinite(m):
+            if self.nonfinite == "raise":
+                raise ValueError(
+                    f"metric is {m}; pass nonfinite='skip' to ignore such updates or "
+                    f"nonfinite='count' to count them as not improving"
+                )
+            if self.nonfinite == "skip":
+                return False
+        if self.after is not None and step is not None and step < (self.after.length or 0):
+            return False
+        self.updates += 1
+        if self.is_better(m, self.best):
+            self.best = m
+            self.num_bad = 0
+        else:
+            self.num_bad += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad = 0
+        if self.num_bad > self.patience:
+            self.cooldown_counter = self.cooldown
+            self.num_bad = 0
+            self.reductions += 1
+            old = self.base * self.scale
+            new = max(old * self.factor, self.min_value)
+            if old - new > self.eps:
+                self.scale = new / self.base if self.base else self.scale * self.factor
+            return True
+        return False
+
+    def reduced(self, value: float) -> float:
+        """``value`` after this controller's reductions, never below ``min_value``: what a
+        dialect applies to each parameter group (``max(value * factor**k, min_value)``)."""
+        return max(value * self.scale, self.min_value)
+
+    def __call__(self, step: int) -> float:
+        """The value at ``step``: the followed schedule while it runs, then ``base * scale``."""
+        if self.after is not None and step < (self.after.length or 0):
+            return float(self.after(step))
+        return self.base * self.scale
+
+    def __repr__(self) -> str:
+        return (
+            f"ReduceOnPlateau(mode={self.mode!r}, factor={self.factor!r}, patience={self.patience!r}, "
+            f"threshold={self.threshold!r}, threshold_mode={self.threshold_mode!r}, "
+            f"cooldown={self.cooldown!r}, min_value={self.min_value!r}, scale={self.scale!r})"
+        )

@@ -1,0 +1,535 @@
+"""The catalogue of shapes: closed-form schedules of the step ``t``.
+
+Conventions shared by every shape here:
+
+* ``steps`` is the length of the shape: a duration (int, ``"10%"``, ``"2ep"``) or ``None``
+  for "the rest of the run" (filled in by :meth:`~glideslope.Schedule.bind`);
+* ``p = min(t, steps) / steps`` is the progress in ``[0, 1]``; past ``steps`` the value holds;
+* decays go from ``start`` at ``t = 0`` to exactly ``end`` at ``t = steps``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import _validate as v
+from .schedule import Schedule
+from .timing import Duration, check_duration
+
+PI = math.pi
+
+
+class Constant(Schedule):
+    """``value`` at every step.
+
+    Args:
+        value: the value.
+        steps: how long the phase lasts in a sequence; ``None`` means the rest of the run.
+    """
+
+    kind = "constant"
+    _durations = {"steps": "optional"}
+
+    def __init__(self, value: float = 1.0, steps: Duration = None) -> None:
+        self._set(value=v.real("value", value), steps=check_duration("steps", steps))
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.value + 0.0 * t
+
+
+class _Decay(Schedule):
+    """Base of the shapes that go from ``start`` to ``end`` over ``steps``."""
+
+    _durations = {"steps": "rest"}
+
+    def _init_decay(self, start: float, end: float, steps: Duration, **extra: Any) -> None:
+        self._set(
+            start=v.real("start", start),
+            end=v.real("end", end),
+            steps=check_duration("steps", steps),
+            **extra,
+        )
+        self._set(_n=self._steps("steps"))
+
+
+class Linear(_Decay):
+    """Straight line: ``start + (end - start) * p``.
+
+    Args:
+        start: value at step 0.
+        end: value at ``steps`` and after.
+        steps: length of the ramp.
+    """
+
+    kind = "linear"
+
+    def __init__(self, start: float = 1.0, end: float = 0.0, steps: Duration = None) -> None:
+        self._init_decay(start, end, steps)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        n = self._n
+        return self.start + (self.end - self.start) * (xp.minimum(t, n) / n)
+
+
+class Cosine(_Decay):
+    """Cosine annealing: ``end + (start - end) * (0.5 * (1 + cos(pi * p))) ** exponent``.
+
+    Args:
+        start: value at step 0.
+        end: value at ``steps`` and after.
+        steps: length of the half cosine wave.
+        exponent: power applied to the cosine factor (optax's ``exponent``); 1 is plain cosine.
+    """
+
+    kind = "cosine"
+
+    def __init__(
+        self, start: float = 1.0, end: float = 0.0, steps: Duration = None, exponent: float = 1.0
+    ) -> None:
+        self._init_decay(start, end, steps, exponent=v.positive("exponent", exponent))
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        n = self._n
+        c = 0.5 + 0.5 * xp.cos(PI * xp.minimum(t, n) / n)
+        if self.exponent != 1.0:
+            c = c**self.exponent
+        return self.end + (self.start - self.end) * c
+
+
+class Polynomial(_Decay):
+    """Polynomial decay: ``end + (start - end) * (1 - p) ** power``.
+
+    Args:
+        start: value at step 0.
+        end: value at ``steps`` and after.
+        steps: length of the decay.
+        power: the exponent; 1 is linear, 2 quadratic, 0.5 a square-root decay.
+    """
+
+    kind = "polynomial"
+
+    def __init__(
+        self, start: float = 1.0, end: float = 0.0, steps: Duration = None, power: float = 1.0
+    ) -> None:
+        self._init_decay(start, end, steps, power=v.positive("power", power))
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        n = self._n
+        return self.end + (self.start - self.end) * (1.0 - xp.minimum(t, n) / n) ** self.power
+
+
+class Tanh(_Decay):
+    """Hyperbolic-tangent decay (Hsueh et al., 2019), normalised to hit ``start`` and ``end``.
+
+    ``g(p) = (tanh(upper) - tanh(lower + (upper - lower) * p)) / (tanh(upper) - tanh(lower))``,
+    value ``end + (start - end) * g(p)``.
+
+    Args:
+        start: value at step 0.
+        end: value at ``steps`` and after.
+        steps: length of the decay.
+        lower: where the tanh curve starts (-6: a long flat top).
+        upper: where it ends (3: a short tail); must be > ``lower``.
+    """
+
+    kind = "tanh"
+
+    def __init__(
+        self,
+        start: float = 1.0,
+        end: float = 0.0,
+        steps: Duration = None,
+        lower: float = -6.0,
+        upper: float = 3.0,
+    ) -> None:
+        lo, hi = v.real("lower", lower), v.real("upper", upper)
+        if hi <= lo:
+            raise ValueError(f"upper must be > lower, got lower={lower!r}, upper={upper!r}")
+        self._init_decay(start, end, steps, lower=lo, upper=hi)
+        self._set(_th=math.tanh(hi), _span=math.tanh(hi) - math.tanh(lo))
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        n = self._n
+        x = self.lower + (self.upper - self.lower) * (xp.minimum(t, n) / n)
+        return self.end + (self.start - self.end) * ((self._th - xp.tanh(x)) / self._span)
+
+
+class Rex(_Decay):
+    """REX, the reflected exponential decay (Chen et al., 2021).
+
+    ``g(p) = (1 - p) / (1 - p / 2)``, value ``end + (start - end) * g(p)``.
+
+    Args:
+        start: value at step 0.
+        end: value at ``steps`` and after.
+        steps: length of the decay.
+    """
+
+    kind = "rex"
+
+    def __init__(self, start: float = 1.0, end: float = 0.0, steps: Duration = None) -> None:
+        self._init_decay(start, end, steps)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        p = xp.minimum(t, self._n) / self._n
+        return self.end + (self.start - self.end) * ((1.0 - p) / (1.0 - 0.5 * p))
+
+
+def _g_linear(p: Any, xp: Any) -> Any:
+    return 1.0 - p
+
+
+def _g_cosine(p: Any, xp: Any) -> Any:
+    return 0.5 + 0.5 * xp.cos(PI * p)
+
+
+def _g_one_minus_sqrt(p: Any, xp: Any) -> Any:
+    return 1.0 - xp.sqrt(p)
+
+
+def _g_square(p: Any, xp: Any) -> Any:
+    return 1.0 - p * p
+
+
+COOLDOWN_SHAPES = ("linear", "cosine", "1-sqrt", "square", "exponential")
+_COOLDOWN_G = {
+    "linear": _g_linear,
+    "cosine": _g_cosine,
+    "1-sqrt": _g_one_minus_sqrt,
+    "square": _g_square,
+}
+
+
+class Cooldown(_Decay):
+    """The final decay of a warmup-stable-decay run, in one of five shapes.
+
+    With ``p`` the progress, value ``end + (start - end) * g(p)`` where ``g`` is
+
+    * ``"linear"``: ``1 - p``;
+    * ``"cosine"``: ``(1 + cos(pi * p)) / 2``;
+    * ``"1-sqrt"``: ``1 - sqrt(p)`` (Hägele et al., 2024);
+    * ``"square"``: ``1 - p**2``;
+
+    and ``"exponential"`` is geometric: ``start * (end / start) ** p`` (``start``, ``end`` > 0).
+
+    Args:
+        start: value at step 0 (the stable value).
+        end: value at ``steps`` and after.
+        steps: length of the cooldown.
+        shape: one of ``"linear"``, ``"cosine"``, ``"1-sqrt"``, ``"square"``, ``"exponential"``.
+    """
+
+    kind = "cooldown"
+
+    def __init__(
+        self, start: float = 1.0, end: float = 0.0, steps: Duration = None, shape: str = "linear"
+    ) -> None:
+        self._init_decay(start, end, steps, shape=v.choice("shape", shape, COOLDOWN_SHAPES))
+        if shape == "exponential" and not (self.start > 0 and self.end > 0):
+            raise ValueError(
+                f"shape='exponential' needs start > 0 and end > 0, got start={start!r}, "
+                f"end={end!r}; use a small positive end such as 1e-3 * start"
+            )
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        p = xp.minimum(t, self._n) / self._n
+        if self.shape == "exponential":
+            return self.start * (self.end / self.start) ** p
+        return self.end + (self.start - self.end) * _COOLDOWN_G[self.shape](p, xp)
+
+
+class Exponential(Schedule):
+    """Exponential decay (or growth): ``start * rate ** (max(t - delay, 0) / every)``.
+
+    With ``staircase=True`` the exponent is floored, so the value drops once every ``every``
+    steps. ``end``, when given, bounds the value: a floor when ``rate < 1``, a ceiling when
+    ``rate > 1``.
+
+    Args:
+        start: value at step 0 (and until ``delay``).
+        rate: factor applied every ``every`` steps (> 0).
+        every: steps per factor of ``rate`` (optax's ``transition_steps``).
+        staircase: apply the factor in whole steps of ``every``.
+        delay: steps to hold ``start`` before decaying (optax's ``transition_begin``).
+        end: the floor (decay) or ceiling (growth) the value stops at, or None.
+    """
+
+    kind = "exponential"
+
+    def __init__(
+        self,
+        start: float = 1.0,
+        rate: float = 0.5,
+        every: Duration = 1,
+        staircase: bool = False,
+        delay: Duration = 0,
+        end: float | None = None,
+    ) -> None:
+        self._set(
+            start=v.real("start", start),
+            rate=v.positive("rate", rate),
+            every=check_duration("every", every, open_ok=False),
+            staircase=v.flag("staircase", staircase),
+            delay=check_duration("delay", delay, minimum=0, open_ok=False),
+            end=None if end is None else v.real("end", end),
+        )
+        if self.end is not None:
+            toward = self.end < self.start if self.rate < 1 else self.end > self.start
+            if self.rate != 1 and not toward and self.end != self.start:
+                raise ValueError(
+                    f"end={end!r} is never reached from start={start!r} with rate={rate!r}: "
+                    f"a decaying schedule needs end < start, a growing one end > start"
+                )
+        self._set(_every=self._steps("every"), _delay=self._steps("delay"))
+
+    _durations = {"every": "rest", "delay": "rest"}
+    _minimums = {"every": 1, "delay": 0}
+
+    def _length(self) -> float | None:
+        if self._every is None or self._delay is None:
+            return None
+        return math.inf
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        k = xp.maximum(t - self._delay, 0.0) / self._every
+        if self.staircase:
+            k = xp.floor(k)
+        value = self.start * self.rate**k
+        if self.end is not None:
+            value = xp.maximum(value, self.end) if self.rate < 1 else xp.minimum(value, self.end)
+        return value
+
+
+class Step(Schedule):
+    """Step decay: ``start * rate ** floor(t / every)`` (torch's StepLR).
+
+    Args:
+        start: value from step 0 to ``every - 1``.
+        rate: factor applied at every multiple of ``every`` (> 0).
+        every: steps between drops.
+    """
+
+    kind = "step"
+    _durations = {"every": "rest"}
+
+    def __init__(self, start: float = 1.0, rate: float = 0.1, every: Duration = None) -> None:
+        self._set(
+            start=v.real("start", start),
+            rate=v.positive("rate", rate),
+            every=check_duration("every", every, open_ok=False),
+        )
+        self._set(_every=self._steps("every"))
+
+    def _length(self) -> float | None:
+        return None if self._every is None else math.inf
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.start * self.rate ** xp.floor(t / self._every)
+
+
+class MultiStep(Schedule):
+    """Multi-step decay: ``start * rate ** (number of milestones <= t)`` (torch's MultiStepLR).
+
+    Args:
+        start: value before the first milestone.
+        rate: factor applied at each milestone (> 0).
+        milestones: strictly increasing steps (ints >= 1) where the value is multiplied by rate.
+    """
+
+    kind = "multistep"
+
+    def __init__(self, start: float = 1.0, rate: float = 0.1, milestones: Any = (1,)) -> None:
+        self._set(
+            start=v.real("start", start),
+            rate=v.positive("rate", rate),
+            milestones=v.increasing("milestones", milestones, minimum=1, integers=True),
+        )
+        self._set(_m=list(self.milestones))
+
+    def _length(self) -> float | None:
+        return self.milestones[-1]
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.start * self.rate ** (xp.count_le(self._m, t) + 0.0)
+
+
+class PiecewiseConstant(Schedule):
+    """Piecewise constant: ``values[i]`` where ``i`` = number of ``boundaries`` ``<= t``.
+
+    Args:
+        boundaries: strictly increasing steps (>= 1) where the value changes.
+        values: one more value than boundaries: ``values[0]`` before ``boundaries[0]``, ...
+    """
+
+    kind = "piecewise_constant"
+
+    def __init__(self, boundaries: Any = (), values: Any = (1.0,)) -> None:
+        b = v.increasing("boundaries", boundaries, minimum=1, integers=True, min_len=0)
+        vals = v.reals("values", values)
+        if len(vals) != len(b) + 1:
+            raise ValueError(
+                f"values must have one more entry than boundaries: got {len(vals)} values "
+                f"for {len(b)} boundaries"
+            )
+        self._set(boundaries=b, values=vals, _b=list(b), _v=list(vals))
+
+    def _length(self) -> float | None:
+        return self.boundaries[-1] if self.boundaries else math.inf
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return xp.take(self._v, xp.count_le(self._b, t)) + 0.0 * t
+
+
+INTERPOLATIONS = ("linear", "cosine")
+
+
+class Interpolate(Schedule):
+    """Piecewise interpolation through the points ``(boundaries[i], values[i])``.
+
+    Before the first point the value is ``values[0]``, after the last ``values[-1]``. Between
+    points ``i`` and ``i + 1`` with local progress ``q``:
+
+    * ``shape="linear"``: ``values[i] + (values[i+1] - values[i]) * q``;
+    * ``shape="cosine"``: ``values[i+1] + (values[i] - values[i+1]) * (1 + cos(pi * q)) / 2``.
+
+    Args:
+        boundaries: strictly increasing steps (>= 0; fractional steps allowed).
+        values: the value at each boundary (same length).
+        shape: ``"linear"`` or ``"cosine"``.
+    """
+
+    kind = "interpolate"
+
+    def __init__(self, boundaries: Any = (0,), values: Any = (1.0,), shape: str = "linear") -> None:
+        b = v.increasing("boundaries", boundaries, minimum=0.0)
+        vals = v.reals("values", values)
+        if len(vals) != len(b):
+            raise ValueError(
+                f"boundaries and values must have the same length, got {len(b)} boundaries "
+                f"and {len(vals)} values"
+            )
+        b = tuple(int(x) if x == int(x) else x for x in b)
+        self._set(boundaries=b, values=vals, shape=v.choice("shape", shape, INTERPOLATIONS))
+
+    def _length(self) -> float | None:
+        return math.ceil(self.boundaries[-1])
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        b, vals = self.boundaries, self.values
+        out = vals[0] + 0.0 * t
+        cosine = self.shape == "cosine"
+        for i in range(len(b) - 1):
+            q = xp.minimum(xp.maximum(t - b[i], 0.0) / (b[i + 1] - b[i]), 1.0)
+            g = 0.5 - 0.5 * xp.cos(PI * q) if cosine else q
+            out = out + (vals[i + 1] - vals[i]) * g
+        return out
+
+
+class InverseSqrt(Schedule):
+    """Inverse square root (Noam / rsqrt): ``start * sqrt(timescale / (t + timescale))``.
+
+    Starts at ``start`` and decays like ``1 / sqrt(t)``; put a warmup of ``timescale`` steps in
+    front to get the Transformer schedule.
+
+    Args:
+        start: value at step 0.
+        timescale: steps over which the value halves its square (> 0).
+    """
+
+    kind = "inverse_sqrt"
+    _durations = {"timescale": "rest"}
+
+    def __init__(self, start: float = 1.0, timescale: Duration = 10_000) -> None:
+        self._set(start=v.real("start", start), timescale=check_duration("timescale", timescale, open_ok=False))
+        self._set(_ts=self._steps("timescale"))
+
+    def _length(self) -> float | None:
+        return None if self._ts is None else math.inf
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.start * xp.sqrt(self._ts / (t + self._ts))
+
+
+class SlantedTriangular(Schedule):
+    """Slanted triangular learning rate (Howard & Ruder, 2018, ULMFiT).
+
+    With ``cut = floor(steps * cut_frac)``: ``x = t / cut`` while ``t < cut``, then
+    ``x = 1 - (t - cut) / (steps - cut)``; value ``peak * (1 + x * (ratio - 1)) / ratio``.
+
+    Args:
+        peak: the highest value, reached at ``cut``.
+        steps: length of the schedule.
+        cut_frac: fraction of ``steps`` spent increasing, in (0, 1).
+        ratio: how much smaller the lowest value is than ``peak`` (>= 1).
+    """
+
+    kind = "slanted_triangular"
+    _durations = {"steps": "rest"}
+
+    def __init__(
+        self, peak: float = 1.0, steps: Duration = None, cut_frac: float = 0.1, ratio: float = 32.0
+    ) -> None:
+        self._set(
+            peak=v.real("peak", peak),
+            steps=check_duration("steps", steps, minimum=2),
+            cut_frac=v.between("cut_frac", cut_frac, 0.0, 1.0, low_open=True, high_open=True),
+            ratio=v.real("ratio", ratio),
+        )
+        if self.ratio < 1:
+            raise ValueError(f"ratio must be >= 1, got {ratio!r}")
+        n = self._steps("steps")
+        cut = None if n is None else max(1, min(n - 1, math.floor(n * self.cut_frac)))
+        self._set(_n=n, _cut=cut)
+
+    _minimums = {"steps": 2}
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        n, cut = self._n, self._cut
+        t = xp.minimum(t, n)
+        x = xp.where(t < cut, t / cut, 1.0 - (t - cut) / (n - cut))
+        return self.peak * (1.0 + x * (self.ratio - 1.0)) / self.ratio
+
+
+class Function(Schedule):
+    """A user function of the step, wrapped as a schedule: ``fn(t)``.
+
+    Args:
+        fn: called with the step. With ``vectorized=False`` it gets one Python int (or float)
+            at a time and array inputs are mapped element by element (not traceable by
+            ``jax.jit``); with ``vectorized=True`` it must accept arrays of any kind.
+        steps: the length, for sequences and plots; ``None`` means forever.
+        vectorized: whether ``fn`` works on arrays.
+    """
+
+    kind = "function"
+    _durations = {"steps": "forever"}
+
+    def __init__(self, fn: Any = None, steps: Duration = None, vectorized: bool = False) -> None:
+        self._set(
+            fn=v.function("fn", fn),
+            steps=check_duration("steps", steps),
+            vectorized=v.flag("vectorized", vectorized),
+        )
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        if xp.name == "python" or self.vectorized:
+            return float(self.fn(t)) if xp.name == "python" else self.fn(t)
+        return xp.map(self.fn, t)
+
+
+constant = Constant
+linear = Linear
+cosine = Cosine
+polynomial = Polynomial
+tanh = Tanh
+rex = Rex
+cooldown = Cooldown
+exponential = Exponential
+step = Step
+multistep = MultiStep
+piecewise_constant = PiecewiseConstant
+interpolate = Interpolate
+inverse_sqrt = InverseSqrt
+slanted_triangular = SlantedTriangular
+function = Function

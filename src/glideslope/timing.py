@@ -1,0 +1,111 @@
+"""Durations with units, and their resolution when a schedule is bound to a run.
+
+A duration is one of
+
+* ``int`` -- a number of steps (``500``);
+* ``"N%"`` -- a fraction of the run (``"10%"``, ``"2.5%"``), resolved as
+  ``round(total_steps * N / 100)``;
+* ``"Nep"`` -- epochs (``"2ep"``, ``"0.5ep"``), resolved as ``round(N * steps_per_epoch)``;
+* ``None`` -- open: "the rest of the run", filled in by :meth:`Schedule.bind`.
+
+Fractions and epochs let one schedule re-fit any run length: write it once, bind it to the
+run with ``schedule.bind(total_steps=..., steps_per_epoch=...)``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Union
+
+Duration = Union[int, str, None]
+
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
+_EPOCHS = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*ep(?:ochs?)?\s*$")
+
+_ALLOWED = "an int number of steps, a fraction of the run like '10%', or epochs like '2ep'"
+
+
+class UnboundScheduleError(ValueError):
+    """A schedule was evaluated before the run length / epoch size it needs was bound."""
+
+
+def check_duration(name: str, value: object, *, minimum: int = 1, open_ok: bool = True) -> Duration:
+    """Validate a duration argument at construction; return it in canonical form.
+
+    Raises TypeError for the wrong kind of value and ValueError for an out-of-range one,
+    naming ``name``, the value and what is allowed.
+    """
+    if value is None:
+        if open_ok:
+            return None
+        raise TypeError(f"{name} is required: give {_ALLOWED}")
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be {_ALLOWED}, got {value!r}")
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        value = int(value)
+    if isinstance(value, int):
+        if value < minimum:
+            raise ValueError(f"{name} must be >= {minimum} steps, got {value}")
+        return value
+    if isinstance(value, str):
+        m = _PERCENT.match(value)
+        if m:
+            pct = float(m.group(1))
+            if not 0 < pct <= 100 or (minimum == 0 and pct == 0):
+                raise ValueError(f"{name} must be a percentage in (0%, 100%], got {value!r}")
+            return f"{m.group(1)}%"
+        m = _EPOCHS.match(value)
+        if m:
+            if float(m.group(1)) <= 0:
+                raise ValueError(f"{name} must be a positive number of epochs, got {value!r}")
+            return f"{m.group(1)}ep"
+        raise ValueError(f"{name} must be {_ALLOWED}, got {value!r}")
+    raise TypeError(f"{name} must be {_ALLOWED}, got {type(value).__name__}: {value!r}")
+
+
+def resolve_duration(
+    name: str,
+    value: Duration,
+    total_steps: int | None,
+    steps_per_epoch: int | None,
+    *,
+    minimum: int = 1,
+) -> Duration:
+    """Turn a fraction or epoch duration into steps when the run's sizes are known.
+
+    Returns the value unchanged when what it needs is not given (it stays unbound).
+    """
+    if value is None or isinstance(value, int):
+        return value
+    if value.endswith("%"):
+        if total_steps is None:
+            return value
+        steps = round_half_up(total_steps * float(value[:-1]) / 100.0)
+        unit = f"total_steps={total_steps}"
+    else:
+        if steps_per_epoch is None:
+            return value
+        steps = round_half_up(float(value[:-2]) * steps_per_epoch)
+        unit = f"steps_per_epoch={steps_per_epoch}"
+    if steps < minimum:
+        raise ValueError(
+            f"{name}={value!r} resolves to {steps} steps with {unit}; it must be >= {minimum}"
+        )
+    return steps
+
+
+def round_half_up(x: float) -> int:
+    """Round to the nearest int, halves up (not banker's rounding)."""
+    return int(math.floor(x + 0.5))
+
+
+def check_run_sizes(total_steps: object, steps_per_epoch: object) -> None:
+    """Validate the arguments of :meth:`Schedule.bind`."""
+    for name, v in (("total_steps", total_steps), ("steps_per_epoch", steps_per_epoch)):
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise TypeError(f"{name} must be a positive int or None, got {v!r}")
+        if v < 1:
+            raise ValueError(f"{name} must be >= 1, got {v}")
