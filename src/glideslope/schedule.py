@@ -303,6 +303,20 @@ class Schedule:
             return Scale(self, 1.0 / other)
         return NotImplemented
 
+    # -- pictures (implemented in glideslope.render; matplotlib optional) -------------------
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """Draw the curve on matplotlib Axes (new ones when ``ax`` is None); returns the Axes."""
+        from .render import plot_schedule
+
+        return plot_schedule(self, ax=ax, **kwargs)
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a schedule as its curve."""
+        from .render import schedule_svg
+
+        return schedule_svg(self)
+
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"{self.kind} is a schedule, not a sequence; call it with a step: s(t)")
 
