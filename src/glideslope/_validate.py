@@ -13,7 +13,7 @@ def real(name: str, value: object) -> float:
         # NumPy scalars and the like: accept anything float() takes that is a real number.
         if isinstance(value, bool) or not hasattr(value, "__float__") or isinstance(value, str):
             raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    x = float(value)  # type: ignore[arg-type]
+    x = float(value)  # type: ignore[arg-type,unused-ignore]
     if not math.isfinite(x):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     return x

@@ -279,7 +279,7 @@ def NUMPY() -> NumpyNamespace:  # noqa: N802 - constant-like accessor
     ns = _cache.get("numpy")
     if ns is None:
         ns = _cache["numpy"] = NumpyNamespace()
-    return ns  # type: ignore[no-any-return]
+    return ns  # type: ignore[no-any-return,unused-ignore]
 
 
 def namespace_of(t: Any) -> Any:

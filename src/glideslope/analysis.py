@@ -95,7 +95,7 @@ def phase_table(s: Schedule) -> list[PhaseRow]:
     rows = []
     for ph in s.phases():
         stop = ph.stop if math.isfinite(ph.stop) else ph.start + 1000
-        b = max(int(math.ceil(stop)), ph.start + 1)
+        b = max(math.ceil(stop), ph.start + 1)
         vals = sample(s, ph.start, b)
         rows.append(
             PhaseRow(

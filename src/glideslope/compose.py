@@ -59,6 +59,13 @@ class Warmup(Schedule):
         end: value reached at ``steps``; None to reach the next phase's first value.
     """
 
+    steps: Duration
+    start: float
+    shape: str
+    end: float | None
+    _n: int  # None while unbound
+    _end: float
+
     kind = "warmup"
     _durations = {"steps": "rest"}
 
@@ -114,6 +121,12 @@ class Sequence(Schedule):
     Value: ``phases[i](t - start_i)`` for ``start_i <= t < start_{i+1}``.
     """
 
+    phases_: tuple[Schedule, ...]
+    boundaries: tuple[Duration, ...] | None
+    _run: tuple[Schedule, ...]
+    _starts: tuple[int, ...]  # None while unbound
+    _startsl: list[int]  # None while unbound
+
     kind = "sequence"
 
     def __init__(self, phases: Any = (), boundaries: Any = None) -> None:
@@ -147,10 +160,11 @@ class Sequence(Schedule):
         # end where the next phase starts).
         run = list(flat)
         for i in range(len(run) - 1):
-            if isinstance(run[i], Warmup) and run[i + 1].is_bound:
-                run[i] = run[i]._reaching(_first_value(run[i + 1]))
+            w = run[i]
+            if isinstance(w, Warmup) and run[i + 1].is_bound:
+                run[i] = w._reaching(_first_value(run[i + 1]))
         self.__dict__.update(phases_=tuple(flat), boundaries=bounds)
-        starts = self._starts(run)
+        starts = self._compute_starts(run)
         self._set(_run=tuple(run), _starts=starts, _startsl=None if starts is None else list(starts))
 
     # the constructor argument is named ``phases``; ``phases()`` is the analysis method
@@ -169,7 +183,7 @@ class Sequence(Schedule):
             "boundaries": None if self.boundaries is None else list(self.boundaries),
         }
 
-    def _starts(self, run: list[Schedule]) -> tuple[int, ...] | None:
+    def _compute_starts(self, run: list[Schedule]) -> tuple[int, ...] | None:
         if self.boundaries is not None:
             if all(isinstance(b, int) for b in self.boundaries):
                 return tuple(self.boundaries)  # type: ignore[arg-type]
@@ -292,6 +306,9 @@ class Scale(Schedule):
         factor: the number.
     """
 
+    schedule: Schedule
+    factor: float
+
     kind = "scale"
 
     def __init__(self, schedule: Schedule | None = None, factor: float = 1.0) -> None:
@@ -312,6 +329,8 @@ class Scale(Schedule):
 
 class _Pointwise(Schedule):
     """Base of the composites that combine several schedules at the same step."""
+
+    schedules: tuple[Schedule, ...]
 
     def __init__(self, *schedules: Schedule | float) -> None:
         self._set(schedules=_schedules("schedules", list(schedules), min_len=2))
@@ -387,6 +406,10 @@ class Repeat(Schedule):
         times: how many runs of it (>= 1), or None for no end.
     """
 
+    schedule: Schedule
+    times: int | None
+    _period: int  # None while unbound
+
     kind = "repeat"
 
     def __init__(self, schedule: Schedule | None = None, times: int | None = None) -> None:
@@ -422,6 +445,11 @@ class Stretch(Schedule):
         factor: time multiplier (> 0).
         steps: the length to stretch to (the schedule must have a finite length).
     """
+
+    schedule: Schedule
+    factor: float | None
+    steps: int | None
+    _f: float  # None while unbound
 
     kind = "stretch"
 
@@ -461,6 +489,10 @@ class Clamp(Schedule):
         high: the ceiling, or None (``low <= high``).
     """
 
+    schedule: Schedule
+    low: float | None
+    high: float | None
+
     kind = "clamp"
 
     def __init__(self, schedule: Schedule | None = None, low: float | None = None, high: float | None = None) -> None:
@@ -495,6 +527,9 @@ class Shift(Schedule):
         schedule: the schedule.
         steps: the shift, an int (any sign).
     """
+
+    schedule: Schedule
+    steps: int
 
     kind = "shift"
 

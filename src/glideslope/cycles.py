@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from . import _validate as v
@@ -45,6 +46,17 @@ class Cyclic(Schedule):
         scale_fn: custom amplitude function; overrides ``mode``. Must accept arrays too.
         scale_by: ``"cycle"`` or ``"iterations"``: what ``scale_fn`` receives.
     """
+
+    low: float
+    high: float
+    up: Duration | float
+    down: Duration | float
+    mode: str
+    gamma: float
+    scale_fn: Callable[[Any], Any] | None
+    scale_by: str
+    _total: float  # None while unbound
+    _ratio: float  # None while unbound
 
     kind = "cyclic"
     _durations = {"up": "rest", "down": "forever"}
@@ -118,6 +130,15 @@ class OneCycle(Schedule):
         three_phase: use the three-phase variant.
     """
 
+    peak: float
+    steps: Duration
+    warmup: float
+    initial_div: float
+    final_div: float
+    anneal: str
+    three_phase: bool
+    _curve: Interpolate | None
+
     kind = "one_cycle"
     _durations = {"steps": "rest"}
 
@@ -176,9 +197,12 @@ class OneCycleMomentum(OneCycle):
         steps, warmup, anneal, three_phase: as for :class:`OneCycle`.
     """
 
+    low: float
+    high: float
+
     kind = "one_cycle_momentum"
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         low: float = 0.85,
         high: float = 0.95,
@@ -219,6 +243,15 @@ class CosineRestarts(Schedule):
         k: k-decay exponent (Zhang et al., 2020); 1 is plain cosine.
     """
 
+    start: float
+    end: float
+    period: Duration
+    period_mult: float
+    decay: float
+    limit: int | None
+    k: float
+    _p: int  # None while unbound
+
     kind = "cosine_restarts"
     _durations = {"period": "rest"}
 
@@ -255,7 +288,7 @@ class CosineRestarts(Schedule):
             return None
         if self.limit is None:
             return math.inf
-        return math.ceil(self._cycle_start(self.limit) - 1e-9)
+        return math.ceil(float(self._cycle_start(self.limit)) - 1e-9)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         m, p = self.period_mult, self._p

@@ -36,6 +36,15 @@ class Noise(Schedule):
         clip: bound on ``|z|``, or None.
     """
 
+    schedule: Schedule
+    scale: float
+    seed: int
+    distribution: str
+    mode: str
+    clip: float | None
+    _s1: int
+    _s2: int
+
     kind = "noise"
 
     def __init__(

@@ -124,14 +124,6 @@ class Schedule:
                 f"Call .bind(total_steps=..., steps_per_epoch=...) first."
             )
 
-    def values(self, start: int = 0, stop: int | None = None, step: int = 1) -> Any:
-        """The values at steps ``range(start, stop, step)`` as a NumPy array (needs numpy)."""
-        import numpy as np
-
-        if stop is None:
-            stop = self.default_horizon()
-        return self(np.arange(start, stop, step))
-
     # -- time and binding -----------------------------------------------------------------
 
     @functools.cached_property
@@ -315,7 +307,8 @@ class Schedule:
         """Jupyter shows a schedule as its curve."""
         from .render import schedule_svg
 
-        return schedule_svg(self)
+        svg: str | None = schedule_svg(self)
+        return svg
 
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"{self.kind} is a schedule, not a sequence; call it with a step: s(t)")

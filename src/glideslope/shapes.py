@@ -11,6 +11,7 @@ Conventions shared by every shape here:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from . import _validate as v
@@ -28,6 +29,9 @@ class Constant(Schedule):
         steps: how long the phase lasts in a sequence; ``None`` means the rest of the run.
     """
 
+    value: float
+    steps: Duration
+
     kind = "constant"
     _durations = {"steps": "optional"}
 
@@ -40,6 +44,11 @@ class Constant(Schedule):
 
 class _Decay(Schedule):
     """Base of the shapes that go from ``start`` to ``end`` over ``steps``."""
+
+    start: float
+    end: float
+    steps: Duration
+    _n: int  # None while unbound
 
     _durations = {"steps": "rest"}
 
@@ -82,6 +91,8 @@ class Cosine(_Decay):
         exponent: power applied to the cosine factor (optax's ``exponent``); 1 is plain cosine.
     """
 
+    exponent: float
+
     kind = "cosine"
 
     def __init__(
@@ -106,6 +117,8 @@ class Polynomial(_Decay):
         steps: length of the decay.
         power: the exponent; 1 is linear, 2 quadratic, 0.5 a square-root decay.
     """
+
+    power: float
 
     kind = "polynomial"
 
@@ -132,6 +145,11 @@ class Tanh(_Decay):
         lower: where the tanh curve starts (-6: a long flat top).
         upper: where it ends (3: a short tail); must be > ``lower``.
     """
+
+    lower: float
+    upper: float
+    _th: float
+    _span: float
 
     kind = "tanh"
 
@@ -220,6 +238,8 @@ class Cooldown(_Decay):
         shape: one of ``"linear"``, ``"cosine"``, ``"1-sqrt"``, ``"square"``, ``"exponential"``.
     """
 
+    shape: str
+
     kind = "cooldown"
 
     def __init__(
@@ -254,6 +274,15 @@ class Exponential(Schedule):
         delay: steps to hold ``start`` before decaying (optax's ``transition_begin``).
         end: the floor (decay) or ceiling (growth) the value stops at, or None.
     """
+
+    start: float
+    rate: float
+    every: Duration
+    staircase: bool
+    delay: Duration
+    end: float | None
+    _every: int  # None while unbound
+    _delay: int  # None while unbound
 
     kind = "exponential"
 
@@ -310,6 +339,11 @@ class Step(Schedule):
         every: steps between drops.
     """
 
+    start: float
+    rate: float
+    every: Duration
+    _every: int  # None while unbound
+
     kind = "step"
     _durations = {"every": "rest"}
 
@@ -337,6 +371,11 @@ class MultiStep(Schedule):
         milestones: strictly increasing steps (ints >= 1) where the value is multiplied by rate.
     """
 
+    start: float
+    rate: float
+    milestones: tuple[int, ...]
+    _m: list[int]
+
     kind = "multistep"
 
     def __init__(self, start: float = 1.0, rate: float = 0.1, milestones: Any = (1,)) -> None:
@@ -361,6 +400,11 @@ class PiecewiseConstant(Schedule):
         boundaries: strictly increasing steps (>= 1) where the value changes.
         values: one more value than boundaries: ``values[0]`` before ``boundaries[0]``, ...
     """
+
+    boundaries: tuple[int, ...]
+    values: tuple[float, ...]
+    _b: list[int]
+    _v: list[float]
 
     kind = "piecewise_constant"
 
@@ -398,6 +442,10 @@ class Interpolate(Schedule):
         values: the value at each boundary (same length).
         shape: ``"linear"`` or ``"cosine"``.
     """
+
+    boundaries: tuple[float, ...]
+    values: tuple[float, ...]
+    shape: str
 
     kind = "interpolate"
 
@@ -437,6 +485,10 @@ class InverseSqrt(Schedule):
         timescale: steps over which the value halves its square (> 0).
     """
 
+    start: float
+    timescale: Duration
+    _ts: int  # None while unbound
+
     kind = "inverse_sqrt"
     _durations = {"timescale": "rest"}
 
@@ -463,6 +515,13 @@ class SlantedTriangular(Schedule):
         cut_frac: fraction of ``steps`` spent increasing, in (0, 1).
         ratio: how much smaller the lowest value is than ``peak`` (>= 1).
     """
+
+    peak: float
+    steps: Duration
+    cut_frac: float
+    ratio: float
+    _n: int  # None while unbound
+    _cut: int  # None while unbound
 
     kind = "slanted_triangular"
     _durations = {"steps": "rest"}
@@ -501,6 +560,10 @@ class Function(Schedule):
         steps: the length, for sequences and plots; ``None`` means forever.
         vectorized: whether ``fn`` works on arrays.
     """
+
+    fn: Callable[[Any], Any]
+    steps: Duration
+    vectorized: bool
 
     kind = "function"
     _durations = {"steps": "forever"}

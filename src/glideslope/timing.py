@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Union
 
-Duration = Union[int, str, None]
+Duration = int | str | None
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
 _EPOCHS = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*ep(?:ochs?)?\s*$")
@@ -97,7 +96,7 @@ def resolve_duration(
 
 def round_half_up(x: float) -> int:
     """Round to the nearest int, halves up (not banker's rounding)."""
-    return int(math.floor(x + 0.5))
+    return math.floor(x + 0.5)
 
 
 def check_run_sizes(total_steps: object, steps_per_epoch: object) -> None:
