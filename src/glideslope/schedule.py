@@ -170,7 +170,7 @@ class Schedule:
                 changes[field] = fill
             else:
                 changes[field] = resolve_duration(
-                    f"{self.kind}({field})", v, total_steps, steps_per_epoch, minimum=minimum
+                    field, v, total_steps, steps_per_epoch, minimum=minimum, owner=self.kind
                 )
         for field in self._fields:
             c = self.__dict__[field]

@@ -70,6 +70,7 @@ def resolve_duration(
     steps_per_epoch: int | None,
     *,
     minimum: int = 1,
+    owner: str = "",
 ) -> Duration:
     """Turn a fraction or epoch duration into steps when the run's sizes are known.
 
@@ -88,9 +89,8 @@ def resolve_duration(
         steps = round_half_up(float(value[:-2]) * steps_per_epoch)
         unit = f"steps_per_epoch={steps_per_epoch}"
     if steps < minimum:
-        raise ValueError(
-            f"{name}={value!r} resolves to {steps} steps with {unit}; it must be >= {minimum}"
-        )
+        what = f"{owner}({name}={value!r})" if owner else f"{name}={value!r}"
+        raise ValueError(f"{what} resolves to {steps} steps with {unit}; it must be >= {minimum}")
     return steps
 
 

@@ -1,0 +1,134 @@
+"""Hypothesis strategies: random valid schedules of every shape and composite."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+import glideslope as gs
+
+values = st.floats(min_value=-10.0, max_value=10.0, allow_nan=False, allow_infinity=False)
+positive_values = st.floats(min_value=1e-3, max_value=10.0)
+lengths = st.integers(min_value=1, max_value=400)
+rates = st.floats(min_value=0.05, max_value=2.0)
+
+
+@st.composite
+def increasing_ints(draw: st.DrawFn, min_size: int = 1, max_size: int = 5, low: int = 1) -> list[int]:
+    xs = draw(st.lists(st.integers(min_value=low, max_value=500), min_size=min_size, max_size=max_size, unique=True))
+    return sorted(xs)
+
+
+@st.composite
+def shapes(draw: st.DrawFn) -> gs.Schedule:
+    """One random shape of the catalogue, bound (all durations in steps)."""
+    kind = draw(
+        st.sampled_from(
+            [
+                "constant", "linear", "cosine", "polynomial", "tanh", "rex", "cooldown", "exponential",
+                "step", "multistep", "piecewise_constant", "interpolate", "inverse_sqrt",
+                "slanted_triangular", "cyclic", "one_cycle", "one_cycle_momentum", "cosine_restarts",
+                "warmup",
+            ]
+        )
+    )
+    a, b, n = draw(values), draw(values), draw(lengths)
+    if kind == "constant":
+        return gs.constant(a, steps=draw(st.none() | lengths))
+    if kind == "linear":
+        return gs.linear(a, b, n)
+    if kind == "cosine":
+        return gs.cosine(a, b, n, exponent=draw(st.sampled_from([1.0, 0.5, 2.0])))
+    if kind == "polynomial":
+        return gs.polynomial(a, b, n, power=draw(st.floats(min_value=0.1, max_value=4.0)))
+    if kind == "tanh":
+        return gs.tanh(a, b, n)
+    if kind == "rex":
+        return gs.rex(a, b, n)
+    if kind == "cooldown":
+        shape = draw(st.sampled_from(["linear", "cosine", "1-sqrt", "square", "exponential"]))
+        if shape == "exponential":
+            return gs.cooldown(draw(positive_values), draw(positive_values), n, shape=shape)
+        return gs.cooldown(a, b, n, shape=shape)
+    if kind == "exponential":
+        rate = draw(rates)
+        start = draw(positive_values)
+        end = draw(st.none() | st.just(start * (0.1 if rate < 1 else 3.0)))
+        return gs.exponential(
+            start, rate, every=draw(lengths), staircase=draw(st.booleans()),
+            delay=draw(st.integers(min_value=0, max_value=50)), end=end,
+        )
+    if kind == "step":
+        return gs.step(a, draw(rates), every=n)
+    if kind == "multistep":
+        return gs.multistep(a, draw(rates), draw(increasing_ints()))
+    if kind == "piecewise_constant":
+        bounds = draw(increasing_ints(min_size=0))
+        return gs.piecewise_constant(bounds, draw(st.lists(values, min_size=len(bounds) + 1, max_size=len(bounds) + 1)))
+    if kind == "interpolate":
+        bounds = draw(increasing_ints(min_size=1, low=0))
+        vals = draw(st.lists(values, min_size=len(bounds), max_size=len(bounds)))
+        return gs.interpolate(bounds, vals, shape=draw(st.sampled_from(["linear", "cosine"])))
+    if kind == "inverse_sqrt":
+        return gs.inverse_sqrt(a, timescale=n)
+    if kind == "slanted_triangular":
+        return gs.slanted_triangular(a, max(n, 2), cut_frac=draw(st.floats(0.05, 0.9)), ratio=draw(st.floats(1.0, 64.0)))
+    if kind == "cyclic":
+        mode = draw(st.sampled_from(["triangular", "triangular2", "exp_range"]))
+        return gs.cyclic(a, b, up=n, down=draw(st.none() | lengths), mode=mode, gamma=draw(st.floats(0.9, 1.0)))
+    if kind == "one_cycle":
+        three = draw(st.booleans())
+        return gs.one_cycle(
+            draw(positive_values), max(n, 4), warmup=draw(st.floats(0.05, 0.45 if three else 0.95)),
+            anneal=draw(st.sampled_from(["cosine", "linear"])), three_phase=three,
+        )
+    if kind == "one_cycle_momentum":
+        return gs.one_cycle_momentum(a, b, max(n, 4), warmup=draw(st.floats(0.05, 0.45)))
+    if kind == "cosine_restarts":
+        return gs.cosine_restarts(
+            a, b, period=n, period_mult=draw(st.sampled_from([1.0, 2.0, 1.5, 3.0])),
+            decay=draw(st.floats(0.3, 1.0)), limit=draw(st.none() | st.integers(1, 5)),
+            k=draw(st.sampled_from([1.0, 0.5, 2.0])),
+        )
+    assert kind == "warmup"
+    shape = draw(st.sampled_from(["linear", "cosine", "exponential"]))
+    if shape == "exponential":
+        return gs.warmup(n, start=draw(positive_values), shape=shape, end=draw(positive_values))
+    return gs.warmup(n, start=a, shape=shape, end=draw(st.none() | values))
+
+
+def _finite(s: gs.Schedule) -> bool:
+    n = s.length
+    return n is not None and n != float("inf")
+
+
+@st.composite
+def schedules(draw: st.DrawFn, depth: int = 2) -> gs.Schedule:
+    """A random shape or composite (nested up to ``depth``)."""
+    if depth == 0 or draw(st.integers(0, 2)) == 0:
+        return draw(shapes())
+    op = draw(st.sampled_from(["seq", "join", "scale", "product", "min", "max", "repeat", "stretch", "clamp", "shift", "noise"]))
+    a = draw(schedules(depth=depth - 1))
+    if op == "seq":
+        first = a if _finite(a) else gs.linear(1.0, 0.5, 10)
+        return first >> draw(schedules(depth=depth - 1))
+    if op == "join":
+        return gs.join([a, draw(schedules(depth=depth - 1))], [draw(lengths)])
+    if op == "scale":
+        return draw(values) * a
+    if op == "product":
+        return a * draw(schedules(depth=depth - 1))
+    if op == "min":
+        return gs.minimum(a, draw(schedules(depth=depth - 1)))
+    if op == "max":
+        return gs.maximum(a, draw(values))
+    if op == "repeat":
+        base = a if _finite(a) and a.length else gs.cosine(steps=draw(lengths))
+        return gs.repeat(base, times=draw(st.none() | st.integers(1, 4)))
+    if op == "stretch":
+        return gs.stretch(a, draw(st.floats(0.25, 4.0)))
+    if op == "clamp":
+        lo = draw(values)
+        return gs.clamp(a, lo, lo + draw(st.floats(0.0, 5.0)))
+    if op == "shift":
+        return gs.shift(a, draw(st.integers(-50, 50)))
+    return gs.noise(a, draw(st.floats(0.0, 0.5)), seed=draw(st.integers(0, 2**31)), distribution=draw(st.sampled_from(["normal", "uniform"])))
