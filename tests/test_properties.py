@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.strategies import lengths, schedules, shapes, values
 
 import glideslope as gs
-from tests.strategies import lengths, schedules, shapes, values
 
 STEPS = np.array([0, 1, 2, 3, 5, 7, 10, 11, 17, 49, 50, 99, 100, 101, 150, 199, 200, 333, 399, 400, 401, 777, 1500])
 
