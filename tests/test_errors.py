@@ -110,6 +110,6 @@ def test_config_errors() -> None:
     import math
 
     cfg = gs.function(math.sqrt).to_config()
-    with pytest.raises(ValueError, match="would import code. Pass allow_callables=True"):
+    with pytest.raises(ValueError, match=r"would import code\. Pass allow_callables=True"):
         gs.from_config(cfg)
     assert gs.from_config(cfg, allow_callables=True) == gs.function(math.sqrt)
