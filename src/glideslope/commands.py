@@ -1,31 +1,287 @@
-"""Placeholder commands (show, table): replaced by the full CLI work (issue 4)."""
+"""The commands that show a schedule: ``show``, ``table``, ``plot`` and ``export``.
+
+Each takes a SPEC (an expression such as ``"warmup('5%') >> cosine(end=0.01)"``, or the
+path of a JSON/YAML config) and the run options ``--lr``, ``--steps``, ``--epochs`` and
+``--steps-per-epoch``. The steps shown run from 0 to the run's last step: ``--steps N`` when
+given, else the schedule's own length (1000 steps for a schedule that never settles).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
 from typing import Any
 
-from . import analysis
+from .cli import CommandError, add_run_arguments, positive_int, run_sizes, schedule_from_args
+
+SPEC_HELP = (
+    "the schedule: a Python expression of glideslope constructors, e.g. "
+    "\"warmup('5%%') >> cosine(end=0.01)\", or the path of a JSON/YAML config file"
+)
+
+IMAGE_FORMATS = (".png", ".svg", ".pdf")
 
 
-def _parse(spec: str) -> Any:
-    import glideslope
+def _last_step(schedule: Any, args: argparse.Namespace) -> int:
+    from .render._sample import horizon
 
-    allowed = {k: getattr(glideslope, k) for k in glideslope.__all__ if k[0].islower()}
-    return eval(spec, {"__builtins__": {}}, allowed)  # placeholder only; issue 4 makes it safe
+    total, _ = run_sizes(args)
+    return horizon(schedule, total)
+
+
+def _new_parser(sub: Any, name: str, help: str, description: str, examples: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+# -- show -------------------------------------------------------------------------------------
 
 
 def _show(args: argparse.Namespace) -> int:
-    s = _parse(args.spec)
-    if args.steps:
-        s = s.bind(total_steps=args.steps)
-    for row in analysis.phase_table(s):
-        print(f"{row.name:>12} {row.start:>7} -> {row.stop:<7} start {row.start_value:.6g} end {row.end_value:.6g}")
+    from .render.terminal import phase_text, plot_text
+
+    schedule = schedule_from_args(args.spec, args)
+    last = _last_step(schedule, args)
+    size = shutil.get_terminal_size((80, 24))
+    width = args.width or max(size.columns, 40)
+    height = args.height or max(6, min(size.lines - 12, 20))
+    print(plot_text(schedule, stop=last, width=width, height=height, log=args.log, ascii=args.ascii))
+    print()
+    print(phase_text(schedule, stop=last, ascii=args.ascii))
     return 0
 
 
+# -- table ------------------------------------------------------------------------------------
+
+
+def _steps_list(text: str) -> list[int]:
+    out = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            value = float(part.replace("_", ""))
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value != int(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"{part!r} is not a whole step number >= 0")
+        out.append(int(value))
+    if not out:
+        raise argparse.ArgumentTypeError("expected steps separated by commas, e.g. 0,1250,2500")
+    return out
+
+
+def _every_steps(every: int, last: int) -> list[int]:
+    steps = list(range(0, last + 1, every))
+    if steps[-1] != last:
+        steps.append(last)
+    return steps
+
+
+def _table(args: argparse.Namespace) -> int:
+    from .render._sample import evaluate
+
+    schedule = schedule_from_args(args.spec, args)
+    if args.at is not None:
+        steps = args.at
+    else:
+        last = _last_step(schedule, args)
+        steps = _every_steps(args.every or max(1, math.ceil(last / 10)), last)
+    values = evaluate(schedule, steps)
+    width = max(len("step"), *(len(str(t)) for t in steps))
+    print(f"{'step':>{width}}  value")
+    for t, v in zip(steps, values):
+        print(f"{t:>{width}}  {v:.{args.digits}g}")
+    return 0
+
+
+# -- plot -------------------------------------------------------------------------------------
+
+
+def _pair(text: str) -> tuple[float, float]:
+    parts = text.replace(" ", "").split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected two numbers LOW,HIGH, got {text!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise argparse.ArgumentTypeError(f"expected finite LOW < HIGH, got {text!r}")
+    return lo, hi
+
+
+def _size(text: str) -> tuple[float, float]:
+    try:
+        w, h = (float(p) for p in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in inches such as 8x4.5, got {text!r}") from None
+    if not (0 < w <= 50 and 0 < h <= 50):
+        raise argparse.ArgumentTypeError(f"expected a size between 0 and 50 inches a side, got {text!r}")
+    return w, h
+
+
+def _plot(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    if out.suffix.lower() not in IMAGE_FORMATS:
+        raise CommandError(
+            f"-o {str(out)!r}: the file name must end in {', '.join(IMAGE_FORMATS)} (that picks the format)"
+        )
+    if not out.parent.is_dir():
+        raise CommandError(f"-o {str(out)!r}: the folder {str(out.parent)!r} does not exist")
+    if args.label and len(args.label) != len(args.specs):
+        raise CommandError(f"got {len(args.label)} --label for {len(args.specs)} SPECs; give one per SPEC or none")
+    schedules = [schedule_from_args(spec, args) for spec in args.specs]
+    labels = args.label or [" ".join(spec.split()) for spec in args.specs]
+    total, _ = run_sizes(args)
+    if args.log:
+        from .render._sample import evaluate, horizon, steps_for
+
+        for label, s in zip(labels, schedules):
+            if max(evaluate(s, steps_for(horizon(s, total), 2000))) <= 0:
+                raise CommandError(f"--log: {label!r} has no value > 0 to draw on a log scale")
+    from .render.mpl import require_matplotlib
+
+    matplotlib = require_matplotlib()
+    matplotlib.use("Agg")
+    from .render.mpl import plot_figure
+
+    fig = plot_figure(
+        list(zip(labels, schedules)),
+        stop=total,
+        log=args.log,
+        title=args.title,
+        size=args.size,
+        dpi=args.dpi,
+        xlim=args.xlim,
+        ylim=args.ylim,
+    )
+    fig.savefig(out)
+    print(f"wrote {out}")
+    return 0
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .render._sample import evaluate
+
+    fmt = args.format
+    if fmt is None:
+        suffix = Path(args.output).suffix.lower() if args.output else ""
+        fmt = "json" if suffix == ".json" else "csv"
+    schedule = schedule_from_args(args.spec, args)
+    last = _last_step(schedule, args)
+    steps = _every_steps(args.every, last) if args.every else list(range(last + 1))
+    values = evaluate(schedule, steps)
+    if fmt == "csv":
+        text = "step,value\n" + "".join(f"{t},{v!r}\n" for t, v in zip(steps, values))
+    else:
+        try:
+            config: Any = schedule.to_config()
+        except TypeError:
+            config = None
+        doc = {
+            "spec": args.spec,
+            "schedule": repr(schedule),
+            "config": config,
+            "last_step": last,
+            "steps": steps,
+            "values": values,
+        }
+        text = json.dumps(doc) + "\n"
+    if args.output:
+        Path(args.output).write_text(text)
+        sys.stderr.write(f"wrote {len(steps)} rows to {args.output}\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# -- registration -----------------------------------------------------------------------------
+
+
 def register(sub: Any) -> None:
-    p = sub.add_parser("show", help="show a schedule")
-    p.add_argument("spec")
-    p.add_argument("--steps", type=int)
+    """Add ``show``, ``table``, ``plot`` and ``export`` to the sub-parsers ``sub``."""
+    p = _new_parser(
+        sub, "show", "plot a schedule in the terminal, with a table of its phases",
+        "Draw the schedule in the terminal (braille dots, or --ascii), value axis on the left,\n"
+        "steps along the bottom, phase boundaries marked; then a table of the phases with\n"
+        "their step ranges and start, peak, end and mean values.",
+        "  glideslope show \"warmup('5%') >> cosine(end=0.01)\" --steps 2000\n"
+        "  glideslope show \"step(rate=0.5, every=300)\" --steps 2000 --log\n"
+        "  glideslope show \"one_cycle(peak=0.01)\" --epochs 10 --steps-per-epoch 391 --ascii\n"
+        "  glideslope show schedule.json --width 100 --height 20\n",
+    )
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    add_run_arguments(p)
+    p.add_argument("--log", action="store_true", help="logarithmic value axis")
+    p.add_argument("--ascii", action="store_true", help="plain ASCII characters (no braille or box drawing)")
+    p.add_argument("--width", type=positive_int, metavar="COLS",
+                   help="total width in characters (default: the terminal's)")
+    p.add_argument("--height", type=positive_int, metavar="ROWS",
+                   help="rows of the plot (default: fit the terminal)")
     p.set_defaults(func=_show)
+
+    p = _new_parser(
+        sub, "table", "print the values at given steps",
+        "Print the schedule's value at the steps given by --at, or every N steps (default:\n"
+        "11 rows from step 0 to the last step).",
+        "  glideslope table \"cosine(start=0.002, end=0.0001, steps=5000)\" --at 0,1250,2500,3750,5000\n"
+        "  glideslope table \"warmup(100) >> cosine()\" --steps 1000 --every 100\n"
+        "  glideslope table \"cosine()\" --lr 3e-4 --epochs 3 --steps-per-epoch 100 --every 50\n",
+    )
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--at", type=_steps_list, metavar="STEPS", help="comma-separated steps, e.g. 0,1250,2500")
+    which.add_argument("--every", type=positive_int, metavar="N", help="every N steps from 0 to the last step")
+    p.add_argument("--digits", type=positive_int, default=10, metavar="D",
+                   help="significant digits printed (default 10)")
+    add_run_arguments(p)
+    p.set_defaults(func=_table)
+
+    p = _new_parser(
+        sub, "plot", "draw schedules to an image file (png, svg or pdf)",
+        "Draw one or more schedules, overlaid with a legend, into FILE with matplotlib; the\n"
+        "format follows the file's extension. Phase boundaries are dotted lines in each\n"
+        "curve's colour. Needs matplotlib (pip install glideslope[plot]).",
+        "  glideslope plot \"warmup('5%') >> cosine(end=0.01)\" -o lr.png --steps 2000\n"
+        "  glideslope plot \"cosine()\" \"wsd()\" \"rex()\" --steps 10000 --lr 3e-4 -o compare.svg\n"
+        "  glideslope plot \"exponential(rate=0.999)\" --log --title decay -o decay.pdf\n",
+    )
+    p.add_argument("specs", metavar="SPEC", nargs="+", help=SPEC_HELP)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
+    p.add_argument("--log", action="store_true", help="logarithmic value axis")
+    p.add_argument("--title", help="a title above the plot")
+    p.add_argument("--label", action="append", metavar="TEXT", help="legend label, once per SPEC (default: the SPEC)")
+    p.add_argument("--size", type=_size, default=(8.0, 4.5), metavar="WxH",
+                   help="figure size in inches (default 8x4.5)")
+    p.add_argument("--dpi", type=positive_int, default=100, help="pixels per inch for png (default 100)")
+    p.add_argument("--xlim", type=_pair, metavar="LOW,HIGH", help="fixed step range of the axes")
+    p.add_argument("--ylim", type=_pair, metavar="LOW,HIGH", help="fixed value range of the axes")
+    add_run_arguments(p)
+    p.set_defaults(func=_plot)
+
+    p = _new_parser(
+        sub, "export", "write the values as CSV or JSON",
+        "Write the value at every step from 0 to the last step (inclusive: the run's steps and\n"
+        "the value it lands on), or every N steps, as CSV (step,value) or JSON (with the\n"
+        "schedule's repr and config). Values are written at full precision.",
+        "  glideslope export \"warmup(100) >> cosine()\" --steps 1000 --format csv > lr.csv\n"
+        "  glideslope export \"3e-4 * cosine(steps=5000)\" --every 100 --format json -o lr.json\n",
+    )
+    p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    p.add_argument("--format", choices=("csv", "json"), help="output format (default: from -o's extension, else csv)")
+    p.add_argument("--every", type=positive_int, metavar="N", help="only every N steps (and the last step)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    add_run_arguments(p)
+    p.set_defaults(func=_export)
