@@ -1,0 +1,669 @@
+"""optax's schedule functions, computed by the glideslope engine.
+
+Switch by changing one import::
+
+    from glideslope.optax import warmup_cosine_decay_schedule   # was: from optax import ...
+
+    lr = warmup_cosine_decay_schedule(0.0, 3e-4, warmup_steps=500, decay_steps=10_000)
+    opt = optax.adamw(learning_rate=lr)
+
+Every function here has optax 0.2's name, signature and defaults and returns the same values
+(parity-tested against optax itself). What comes back is a glideslope
+:class:`~glideslope.Schedule`: a plain callable of the step, so optax takes it as it is
+(``optax.adam(learning_rate=s)``, ``optax.inject_hyperparams(optax.adam)(b1=s)``), it traces
+under ``jax.jit`` and ``jax.vmap``, and it is also a value: it prints its formula
+(``repr``), compares equal, composes (``s >> t``, ``0.5 * s``), plots and serializes.
+
+This module imports nothing heavy (no JAX, no optax): JAX is only used when a schedule is
+called with a JAX array or tracer.
+
+Where optax has explicit edge behaviour it is kept, on purpose:
+
+* ``transition_steps <= 0`` in :func:`polynomial_schedule`, :func:`linear_schedule` and
+  :func:`exponential_decay` gives a constant schedule at ``init_value`` (logged at INFO on the
+  ``glideslope.optax`` logger, as optax logs it); a negative ``transition_begin`` counts as 0;
+  ``decay_rate == 0`` gives a constant ``init_value``;
+* :func:`join_schedules` follows optax's rule at any boundaries (a boundary ``<= 0`` switches
+  at step 0, a later boundary not above an earlier one hides the earlier schedule);
+* piecewise schedules accept boundaries ``<= 0`` (their scale applies from step 0).
+
+Where optax would silently compute ``nan``/``inf`` or fail at call time, these raise
+``ValueError``/``TypeError`` at construction instead, naming the argument and the value:
+non-finite numbers, negative ``decay_rate``, ``power``/``exponent`` ``<= 0``, fractional
+step counts or boundaries, ``boundaries`` and ``schedules`` of mismatched lengths. Arguments
+are numbers, not (traced) arrays: a schedule is an immutable value.
+
+Steps must be ``>= 0``; eager calls check it, traced calls cannot.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from . import _validate as v
+from .compose import Clamp, Sequence, Shift, join
+from .schedule import Schedule
+from .shapes import Constant, Cosine, Exponential, Function, Linear, PiecewiseConstant, Polynomial
+from .timing import UnboundScheduleError
+
+__all__ = [
+    "constant_schedule",
+    "cosine_decay_schedule",
+    "cosine_onecycle_schedule",
+    "exponential_decay",
+    "join_schedules",
+    "linear_onecycle_schedule",
+    "linear_schedule",
+    "piecewise_constant_schedule",
+    "piecewise_interpolate_schedule",
+    "polynomial_schedule",
+    "sgdr_schedule",
+    "to_optax",
+    "warmup_constant_schedule",
+    "warmup_cosine_decay_schedule",
+    "warmup_exponential_decay_schedule",
+]
+
+logger = logging.getLogger("glideslope.optax")
+
+INTERPOLATE_TYPES = ("linear", "cosine")
+
+
+# -- argument helpers ---------------------------------------------------------------------
+
+
+def _count(name: str, value: object) -> int:
+    """A whole number of steps (any sign): an int, an integral float or an integer array."""
+    if isinstance(value, bool) or isinstance(value, str):
+        raise TypeError(f"{name} must be an integer number of steps, got {type(value).__name__}: {value!r}")
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        pass
+    x = v.real(name, value)
+    if x != int(x):
+        raise TypeError(f"{name} must be an integer number of steps, got {value!r}")
+    return int(x)
+
+
+def _scales(name: str, boundaries_and_scales: object) -> list[tuple[int, float]]:
+    """``{step: scale}`` as ``(step, scale)`` pairs sorted by step; scales must be >= 0."""
+    if boundaries_and_scales is None:
+        return []
+    if not isinstance(boundaries_and_scales, Mapping):
+        raise TypeError(
+            f"{name} must be a dict {{step: scale}} or None, got "
+            f"{type(boundaries_and_scales).__name__}: {boundaries_and_scales!r}"
+        )
+    pairs = []
+    for b, s in boundaries_and_scales.items():
+        step = _count(f"{name} key {b!r}", b)
+        scale = v.real(f"{name}[{b!r}]", s)
+        if not scale >= 0.0:
+            raise ValueError(f"{name} expects non-negative scale factors, got {name}[{b!r}]={s!r}")
+        pairs.append((step, scale))
+    pairs.sort(key=lambda p: p[0])
+    return pairs
+
+
+def _shifted(schedule: Schedule, start: int) -> Schedule:
+    """``schedule`` running from step ``start`` (< 0 means it is already ``-start`` steps in)."""
+    return schedule if start == 0 else Shift(schedule, start)
+
+
+def _join(schedules: list[Schedule], boundaries: list[int]) -> Schedule:
+    """optax's join rule for any boundaries: the value at ``t`` is ``schedules[k](t - b_k)``
+    for the last ``k`` (in list order) with ``t >= b_k``, or ``schedules[0](t)`` for none.
+
+    Reduced to glideslope's :func:`~glideslope.join` over the pieces reachable at ``t >= 0``
+    (a piece hidden by a later, lower boundary is dropped; one that began before step 0 is
+    shifted), or to ``a >> b`` when each piece's own length ends exactly at the next boundary.
+    """
+    # piece k runs on [b_k, min(b_j for j > k)); walk back to find each piece's end
+    starts: list[float] = [-math.inf, *boundaries]
+    pieces: list[tuple[float, float, int]] = []
+    end = math.inf
+    for k in range(len(schedules) - 1, -1, -1):
+        if starts[k] < end:
+            pieces.append((starts[k], end, k))
+            end = starts[k]
+    pieces = [p for p in reversed(pieces) if p[1] > 0]
+    first_start, _, k0 = pieces[0]
+    run = [_shifted(schedules[k0], 0 if k0 == 0 else int(first_start))]
+    bounds = [int(b) for b, _, _ in pieces[1:]]
+    run += [schedules[k] for _, _, k in pieces[1:]]
+    if len(run) == 1:
+        return run[0]
+    edges = [0, *bounds]
+    if all(run[i].length == edges[i + 1] - edges[i] for i in range(len(bounds))):
+        return Sequence(run)
+    return join(run, bounds)
+
+
+def _as_schedule(name: str, fn: object) -> Schedule:
+    if isinstance(fn, Schedule):
+        return fn
+    if callable(fn):
+        return Function(fn, vectorized=True)
+    raise TypeError(f"{name} must be a schedule (a callable of the step), got {type(fn).__name__}: {fn!r}")
+
+
+# -- the optax functions ------------------------------------------------------------------
+
+
+def constant_schedule(value: float) -> Schedule:
+    """``value`` at every step.
+
+    Args:
+        value: the value held throughout.
+
+    Returns:
+        ``glideslope.constant(value)``.
+    """
+    return Constant(v.real("value", value))
+
+
+def polynomial_schedule(
+    init_value: float,
+    end_value: float,
+    power: float,
+    transition_steps: int,
+    transition_begin: int = 0,
+) -> Schedule:
+    """Polynomial transition from ``init_value`` (I) to ``end_value`` (E).
+
+    With ``B = transition_begin``, ``T = transition_steps``, ``P = power`` and
+    ``c = clip(t - B, 0, T)``: ``(I - E) * (1 - c / T) ** P + E``. So I until ``B``, E from
+    ``B + T`` on.
+
+    As in optax, ``transition_steps <= 0`` gives the constant ``init_value`` and a negative
+    ``transition_begin`` counts as 0 (both logged at INFO).
+
+    Args:
+        init_value: value before and at ``transition_begin``.
+        end_value: value from ``transition_begin + transition_steps`` on.
+        power: the exponent ``P`` (> 0).
+        transition_steps: length of the transition.
+        transition_begin: steps to hold ``init_value`` first.
+    """
+    init, end = v.real("init_value", init_value), v.real("end_value", end_value)
+    power_ = v.positive("power", power)
+    steps = _count("transition_steps", transition_steps)
+    begin = _count("transition_begin", transition_begin)
+    if steps <= 0:
+        logger.info(
+            "A polynomial schedule was set with a non-positive `transition_steps` value; "
+            "this results in a constant schedule with value `init_value`."
+        )
+        return Constant(init)
+    if begin < 0:
+        logger.info(
+            "A polynomial schedule was set with a negative `transition_begin` value; "
+            "this will result in `transition_begin` falling back to `0`."
+        )
+        begin = 0
+    return _shifted(Polynomial(init, end, steps, power=power_), begin)
+
+
+def linear_schedule(
+    init_value: float,
+    end_value: float,
+    transition_steps: int,
+    transition_begin: int = 0,
+) -> Schedule:
+    """Linear transition from ``init_value`` (I) to ``end_value`` (E).
+
+    With ``B = transition_begin``, ``T = transition_steps`` and ``c = clip(t - B, 0, T)``:
+    ``I + (E - I) * c / T`` (:func:`polynomial_schedule` with ``power=1``), with the same
+    edge behaviour: ``transition_steps <= 0`` gives the constant ``init_value``.
+
+    Args:
+        init_value: value before and at ``transition_begin``.
+        end_value: value from ``transition_begin + transition_steps`` on.
+        transition_steps: length of the transition.
+        transition_begin: steps to hold ``init_value`` first.
+    """
+    init, end = v.real("init_value", init_value), v.real("end_value", end_value)
+    steps = _count("transition_steps", transition_steps)
+    begin = _count("transition_begin", transition_begin)
+    if steps <= 0:
+        logger.info(
+            "A linear schedule was set with a non-positive `transition_steps` value; "
+            "this results in a constant schedule with value `init_value`."
+        )
+        return Constant(init)
+    if begin < 0:
+        logger.info(
+            "A linear schedule was set with a negative `transition_begin` value; "
+            "this will result in `transition_begin` falling back to `0`."
+        )
+        begin = 0
+    return _shifted(Linear(init, end, steps), begin)
+
+
+def piecewise_constant_schedule(
+    init_value: float,
+    boundaries_and_scales: Mapping[int, float] | None = None,
+) -> Schedule:
+    """Piecewise constant: ``init_value`` times every scale whose boundary has been reached.
+
+    ``init_value * prod(s_i for b_i, s_i in boundaries_and_scales.items() if t >= b_i)``:
+    the value changes at the boundary step itself.
+
+    Args:
+        init_value: the value before the first boundary.
+        boundaries_and_scales: ``{step: scale}``; scales must be >= 0 (ValueError otherwise,
+            as in optax). A boundary ``<= 0`` applies from step 0.
+    """
+    value = v.real("init_value", init_value)
+    pairs = _scales("boundaries_and_scales", boundaries_and_scales)
+    boundaries, values = [], [value]
+    for b, s in pairs:
+        value = value * s
+        if b <= 0:
+            values[-1] = value
+        else:
+            boundaries.append(b)
+            values.append(value)
+    if not boundaries:
+        return Constant(values[0])
+    return PiecewiseConstant(boundaries, values)
+
+
+def exponential_decay(
+    init_value: float,
+    transition_steps: int,
+    decay_rate: float,
+    transition_begin: int = 0,
+    staircase: bool = False,
+    end_value: float | None = None,
+) -> Schedule:
+    """Exponential decay (or growth) of ``init_value`` (I).
+
+    With ``B = transition_begin``, ``T = transition_steps``, ``r = decay_rate`` and
+    ``p = max(t - B, 0) / T`` (floored when ``staircase``): ``I * r ** p``. When ``end_value``
+    (E) is given the value is clipped by it: ``max(., E)`` when ``r < 1``, ``min(., E)``
+    otherwise (from step 0 on, as in optax).
+
+    As in optax, ``transition_steps <= 0`` or ``decay_rate == 0`` give the constant
+    ``init_value`` and a negative ``transition_begin`` counts as 0 (all logged at INFO).
+
+    Args:
+        init_value: value until ``transition_begin``.
+        transition_steps: steps per factor of ``decay_rate``.
+        decay_rate: the factor (>= 0; 0 means a constant schedule).
+        transition_begin: steps to hold ``init_value`` first.
+        staircase: apply the factor in whole steps of ``transition_steps``.
+        end_value: bound of the decay (a floor when ``r < 1``, else a ceiling), or None.
+    """
+    init = v.real("init_value", init_value)
+    steps = _count("transition_steps", transition_steps)
+    rate = v.real("decay_rate", decay_rate)
+    if rate < 0:
+        raise ValueError(
+            f"decay_rate must be >= 0 (0 gives a constant schedule, as in optax), got {decay_rate!r}"
+        )
+    begin = _count("transition_begin", transition_begin)
+    stair = v.flag("staircase", staircase)
+    end = None if end_value is None else v.real("end_value", end_value)
+    if steps <= 0:
+        logger.info(
+            "An exponential schedule was set with a non-positive `transition_steps` value; "
+            "this will result in a constant schedule with value `init_value`."
+        )
+        return Constant(init)
+    if rate == 0:
+        logger.info(
+            "An exponential schedule was set with a zero `decay_rate` value; "
+            "this will result in a constant schedule with value `init_value`."
+        )
+        return Constant(init)
+    if begin < 0:
+        logger.info(
+            "An exponential schedule was set with a negative `transition_begin` value; "
+            "this will result in `transition_begin` falling back to `0`."
+        )
+        begin = 0
+    reachable = end is None or rate == 1 or end == init or ((end < init) == (rate < 1))
+    s = Exponential(init, rate, steps, staircase=stair, delay=begin, end=end if reachable else None)
+    if not reachable:  # a bound on the far side clips from step 0, as in optax
+        assert end is not None
+        return Clamp(s, low=end) if rate < 1 else Clamp(s, high=end)
+    return s
+
+
+def cosine_decay_schedule(
+    init_value: float,
+    decay_steps: int,
+    alpha: float = 0.0,
+    exponent: float = 1.0,
+) -> Schedule:
+    """Cosine decay of ``init_value`` (I) to ``alpha * init_value`` over ``decay_steps`` (T).
+
+    With ``c = 0.5 * (1 + cos(pi * min(t, T) / T))``: ``I * ((1 - alpha) * c ** exponent +
+    alpha)``, then ``alpha * I`` from ``T`` on.
+
+    Args:
+        init_value: value at step 0.
+        decay_steps: length of the decay (> 0; ValueError otherwise, as in optax).
+        alpha: the final value as a fraction of ``init_value``.
+        exponent: power of the cosine factor (> 0).
+    """
+    init = v.real("init_value", init_value)
+    a = v.real("alpha", alpha)
+    e = v.positive("exponent", exponent)
+    steps = _count("decay_steps", decay_steps)
+    if not steps > 0:
+        raise ValueError(f"cosine_decay_schedule needs decay_steps > 0, got decay_steps={decay_steps!r}")
+    return Cosine(init, a * init, steps, exponent=e)
+
+
+def piecewise_interpolate_schedule(
+    interpolate_type: str,
+    init_value: float,
+    boundaries_and_scales: Mapping[int, float] | None = None,
+) -> Schedule:
+    """Interpolation between values that are scaled at boundaries.
+
+    The knots are ``(0, V_0 = init_value)`` and ``(b_i, V_i = V_{i-1} * s_i)`` for the sorted
+    ``{b_i: s_i}``. Between consecutive knots, with progress ``q``:
+
+    * ``"linear"``: ``V_i + (V_{i+1} - V_i) * q``;
+    * ``"cosine"``: ``V_{i+1} + (V_i - V_{i+1}) * (1 + cos(pi * q)) / 2``;
+
+    and ``V_n`` after the last knot. As in optax, a boundary ``<= 0`` replaces the knot at 0
+    (its segment is then followed from wherever step 0 falls in it).
+
+    Args:
+        interpolate_type: ``"linear"`` or ``"cosine"``.
+        init_value: value at step 0.
+        boundaries_and_scales: ``{step: scale}``, scales >= 0.
+    """
+    if interpolate_type not in INTERPOLATE_TYPES:
+        raise ValueError(f"interpolate_type must be either 'cosine' or 'linear', got {interpolate_type!r}")
+    init = v.real("init_value", init_value)
+    pairs = _scales("boundaries_and_scales", boundaries_and_scales)
+    knots = [0, *(b for b, _ in pairs)]
+    values = [init]
+    for _, s in pairs:
+        values.append(values[-1] * s)
+    segment = Linear if interpolate_type == "linear" else Cosine
+    schedules: list[Schedule] = []
+    starts: list[int] = []
+    for i in range(len(knots) - 1):
+        lo, hi = knots[i], knots[i + 1]
+        if hi > lo and hi > 0:  # a segment that some step t >= 0 falls in
+            schedules.append(segment(values[i], values[i + 1], hi - lo))
+            starts.append(lo)
+    schedules.append(Constant(values[-1]))
+    starts.append(knots[-1])
+    if starts[-1] <= 0:
+        return schedules[-1]
+    schedules[0] = _shifted(schedules[0], starts[0])
+    return _join(schedules, starts[1:])
+
+
+def _onecycle_factors(div_factor: float, final_div_factor: float) -> tuple[float, float]:
+    div = v.real("div_factor", div_factor)
+    final = v.real("final_div_factor", final_div_factor)
+    if not div > 0:
+        raise ValueError(f"div_factor must be > 0, got {div_factor!r}")
+    if not final > 0:
+        raise ValueError(f"final_div_factor must be > 0, got {final_div_factor!r}")
+    return div, final
+
+
+def linear_onecycle_schedule(
+    transition_steps: int,
+    peak_value: float,
+    pct_start: float = 0.3,
+    pct_final: float = 0.85,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> Schedule:
+    """One-cycle with three linear phases (optax's knots, which differ from torch's).
+
+    With ``T = transition_steps``, ``I = peak_value / div_factor``: linear from ``I`` to
+    ``peak_value`` at ``int(pct_start * T)``, back to ``I`` at ``int(pct_final * T)``, then to
+    ``I / final_div_factor`` at ``T``, held after. It is :func:`piecewise_interpolate_schedule`
+    with ``{int(pct_start * T): div_factor, int(pct_final * T): 1 / div_factor,
+    T: 1 / final_div_factor}`` (a later key replaces an equal earlier one, as in optax).
+
+    Args:
+        transition_steps: length of the cycle (> 0; ValueError otherwise).
+        peak_value: the highest value.
+        pct_start: fraction of the cycle spent rising (optax does not bound it).
+        pct_final: fraction of the cycle at which the fall back to ``I`` ends.
+        div_factor: ``peak_value / I`` (> 0).
+        final_div_factor: ``I / final value`` (> 0).
+    """
+    steps = _count("transition_steps", transition_steps)
+    if steps <= 0:
+        raise ValueError(f"linear_onecycle_schedule needs transition_steps > 0, got {transition_steps!r}")
+    peak = v.real("peak_value", peak_value)
+    start, final = v.real("pct_start", pct_start), v.real("pct_final", pct_final)
+    div, final_div = _onecycle_factors(div_factor, final_div_factor)
+    return piecewise_interpolate_schedule(
+        "linear",
+        peak / div,
+        {int(start * steps): div, int(final * steps): 1.0 / div, steps: 1.0 / final_div},
+    )
+
+
+def cosine_onecycle_schedule(
+    transition_steps: int,
+    peak_value: float,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> Schedule:
+    """One-cycle with cosine phases.
+
+    With ``T = transition_steps``, ``I = peak_value / div_factor``: cosine from ``I`` up to
+    ``peak_value`` at ``int(pct_start * T)``, then cosine down to ``I / final_div_factor`` at
+    ``T``, held after (:func:`piecewise_interpolate_schedule` with ``"cosine"``).
+
+    Args:
+        transition_steps: length of the cycle (> 0; ValueError otherwise).
+        peak_value: the highest value.
+        pct_start: fraction of the cycle spent rising (optax does not bound it).
+        div_factor: ``peak_value / I`` (> 0).
+        final_div_factor: ``I / final value`` (> 0).
+    """
+    steps = _count("transition_steps", transition_steps)
+    if steps <= 0:
+        raise ValueError(f"cosine_onecycle_schedule needs transition_steps > 0, got {transition_steps!r}")
+    peak = v.real("peak_value", peak_value)
+    start = v.real("pct_start", pct_start)
+    div, final_div = _onecycle_factors(div_factor, final_div_factor)
+    return piecewise_interpolate_schedule(
+        "cosine",
+        peak / div,
+        {int(start * steps): div, steps: 1.0 / (div * final_div)},
+    )
+
+
+def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps: int) -> Schedule:
+    """Linear warmup from ``init_value`` to ``peak_value`` over ``warmup_steps``, then constant.
+
+    ``init + (peak - init) * min(t, W) / W``; as in optax, ``warmup_steps <= 0`` gives the
+    constant ``init_value``.
+
+    Args:
+        init_value: value at step 0.
+        peak_value: value from ``warmup_steps`` on.
+        warmup_steps: length of the warmup.
+    """
+    return linear_schedule(init_value, peak_value, warmup_steps)
+
+
+def warmup_cosine_decay_schedule(
+    init_value: float,
+    peak_value: float,
+    warmup_steps: int,
+    decay_steps: int,
+    end_value: float = 0.0,
+    exponent: float = 1.0,
+) -> Schedule:
+    """Linear warmup, then cosine decay; ``decay_steps`` counts the warmup too.
+
+    ``linear_schedule(init_value, peak_value, W)`` for ``t < W``, then
+    ``cosine_decay_schedule(peak_value, D - W, alpha, exponent)(t - W)`` with
+    ``alpha = end_value / peak_value`` (0 when ``peak_value == 0``, as in optax), i.e.
+    ``peak * ((1 - alpha) * c ** exponent + alpha)``, ``c = (1 + cos(pi * (t - W) / (D - W))) / 2``.
+
+    Args:
+        init_value: value at step 0.
+        peak_value: value at the end of the warmup.
+        warmup_steps: length of the warmup ``W`` (<= 0: no warmup).
+        decay_steps: total length ``D`` including the warmup (must be > ``warmup_steps``).
+        end_value: value from ``decay_steps`` on.
+        exponent: power of the cosine factor (> 0).
+    """
+    peak = v.real("peak_value", peak_value)
+    end = v.real("end_value", end_value)
+    warm = _count("warmup_steps", warmup_steps)
+    total = _count("decay_steps", decay_steps)
+    if not total - warm > 0:
+        raise ValueError(
+            f"decay_steps counts the warmup and must be > warmup_steps, got "
+            f"decay_steps={decay_steps!r}, warmup_steps={warmup_steps!r}"
+        )
+    alpha = 0.0 if peak == 0.0 else end / peak
+    schedules = [
+        linear_schedule(init_value, peak, warm),
+        cosine_decay_schedule(peak, total - warm, alpha, exponent),
+    ]
+    return _join(schedules, [warm])
+
+
+def warmup_exponential_decay_schedule(
+    init_value: float,
+    peak_value: float,
+    warmup_steps: int,
+    transition_steps: int,
+    decay_rate: float,
+    transition_begin: int = 0,
+    staircase: bool = False,
+    end_value: float | None = None,
+) -> Schedule:
+    """Linear warmup, then exponential decay.
+
+    ``linear_schedule(init_value, peak_value, W)`` for ``t < W``, then
+    ``exponential_decay(peak_value, transition_steps, decay_rate, transition_begin, staircase,
+    end_value)(t - W)``.
+
+    Args:
+        init_value: value at step 0.
+        peak_value: value at the end of the warmup.
+        warmup_steps: length of the warmup ``W`` (<= 0: no warmup).
+        transition_steps: steps per factor of ``decay_rate`` (see :func:`exponential_decay`).
+        decay_rate: the factor (>= 0).
+        transition_begin: steps after the warmup to hold ``peak_value``.
+        staircase: decay in whole steps of ``transition_steps``.
+        end_value: bound of the decay, or None.
+    """
+    warm = _count("warmup_steps", warmup_steps)
+    schedules = [
+        linear_schedule(init_value, peak_value, warm),
+        exponential_decay(peak_value, transition_steps, decay_rate, transition_begin, staircase, end_value),
+    ]
+    return _join(schedules, [warm])
+
+
+def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
+    """SGD with warm restarts: :func:`warmup_cosine_decay_schedule` cycles, one after another.
+
+    Cycle ``i`` is ``warmup_cosine_decay_schedule(**cosine_kwargs[i])`` and lasts its
+    ``decay_steps``; it sees its own step count restart at 0.
+
+    Args:
+        cosine_kwargs: one dict of :func:`warmup_cosine_decay_schedule` arguments per cycle
+            (at least one).
+    """
+    if isinstance(cosine_kwargs, Mapping) or not isinstance(cosine_kwargs, Iterable):
+        raise TypeError(f"cosine_kwargs must be a list of dicts, got {type(cosine_kwargs).__name__}: {cosine_kwargs!r}")
+    schedules: list[Schedule] = []
+    boundaries: list[int] = []
+    step = 0
+    for i, kwargs in enumerate(cosine_kwargs):
+        if not isinstance(kwargs, Mapping):
+            raise TypeError(f"cosine_kwargs[{i}] must be a dict, got {type(kwargs).__name__}: {kwargs!r}")
+        schedules.append(warmup_cosine_decay_schedule(**kwargs))
+        step += _count(f"cosine_kwargs[{i}]['decay_steps']", kwargs["decay_steps"])
+        boundaries.append(step)
+    if not schedules:
+        raise ValueError("cosine_kwargs must hold at least one cycle, got none")
+    return _join(schedules, boundaries[:-1])
+
+
+def join_schedules(schedules: list[Callable[[Any], Any]], boundaries: list[int]) -> Schedule:
+    """Run ``schedules`` one after another, switching at ``boundaries``.
+
+    The value at ``t`` is ``schedules[k](t - boundaries[k - 1])`` for the last ``k`` with
+    ``t >= boundaries[k - 1]``, or ``schedules[0](t)``: each schedule sees its step count
+    restart at its boundary. Boundaries need not be increasing (optax's rule above decides),
+    but there must be exactly one fewer than schedules.
+
+    Args:
+        schedules: glideslope schedules or any callables of the step (JAX-traceable ones to
+            use under ``jax.jit``; they are wrapped with ``glideslope.function``).
+        boundaries: the steps where the next schedule takes over.
+    """
+    if isinstance(schedules, (str, bytes, Schedule)) or not isinstance(schedules, (list, tuple)):
+        raise TypeError(f"schedules must be a list of schedules, got {type(schedules).__name__}: {schedules!r}")
+    if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, (list, tuple)):
+        raise TypeError(f"boundaries must be a list of steps, got {type(boundaries).__name__}: {boundaries!r}")
+    if not schedules:
+        raise ValueError("schedules must hold at least one schedule, got none")
+    if len(boundaries) != len(schedules) - 1:
+        raise ValueError(
+            f"boundaries must have one entry fewer than schedules: got {len(boundaries)} "
+            f"boundaries for {len(schedules)} schedules"
+        )
+    run = [_as_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+    bounds = [_count(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
+    return _join(run, bounds)
+
+
+def to_optax(
+    schedule: Schedule, total_steps: int | None = None, steps_per_epoch: int | None = None
+) -> Schedule:
+    """Any glideslope schedule as an optax schedule (a traceable callable of the step).
+
+    A glideslope schedule already is one; this binds it to the run when ``total_steps`` /
+    ``steps_per_epoch`` are given, and checks at the door that it can be evaluated (every
+    duration resolved) and traced (no non-vectorized ``function``)::
+
+        lr = to_optax(3e-4 * (gs.warmup("5%") >> gs.cosine()), total_steps=10_000)
+        opt = optax.adamw(learning_rate=lr)
+
+    Args:
+        schedule: the schedule.
+        total_steps: the run's length, to resolve ``"10%"`` and open durations.
+        steps_per_epoch: to resolve ``"2ep"`` durations.
+    """
+    if not isinstance(schedule, Schedule):
+        raise TypeError(f"schedule must be a glideslope Schedule, got {type(schedule).__name__}: {schedule!r}")
+    if total_steps is not None or steps_per_epoch is not None:
+        schedule = schedule.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch)
+    missing = schedule.unresolved()
+    if missing:
+        raise UnboundScheduleError(
+            f"{schedule!r} cannot be evaluated yet: {'; '.join(missing)}. "
+            f"Pass total_steps=... / steps_per_epoch=... to to_optax()."
+        )
+    todo = [schedule]
+    while todo:
+        s = todo.pop()
+        if isinstance(s, Function) and not s.vectorized:
+            raise TypeError(
+                f"{s!r} wraps a Python function that is not vectorized, so jax.jit cannot trace "
+                f"it; build it with function(fn, vectorized=True) and an fn written for arrays"
+            )
+        todo.extend(s.children())
+    return schedule
