@@ -40,6 +40,9 @@ class _Chars:
 _UNICODE = _Chars(2, 4, "│", "┤", "└", "─", "┴", "┊", "→", "∞")
 _ASCII = _Chars(1, 3, "|", "+", "+", "-", "+", ":", "->", "inf")
 
+#: ASCII characters by the sub-rows a cell holds (bit 0 = bottom, 1 = middle, 2 = top).
+_ASCII_CELLS = {1: "_", 2: "-", 4: "'", 3: ".", 6: "-", 5: "|", 7: "|"}
+
 MIN_PLOT_WIDTH = 10
 MIN_PLOT_HEIGHT = 3
 
@@ -179,13 +182,7 @@ def _set_dot(cells: list[list[int]], ch: _Chars, x: int, r: int, height: int) ->
 def _cell_char(ch: _Chars, mask: int) -> str:
     if ch is _UNICODE:
         return chr(0x2800 + mask)
-    if mask == 1:
-        return "_"
-    if mask == 2:
-        return "-"
-    if mask == 4:
-        return "'"
-    return "|"
+    return _ASCII_CELLS[mask]
 
 
 def _step_labels(ticks: dict[int, int], width: int) -> str:

@@ -1,0 +1,233 @@
+"""Regenerate the schedule gallery: docs/schedules.md and its images in docs/img/.
+
+    .venv/bin/python scripts/gallery.py            # write the page and every image
+    .venv/bin/python scripts/gallery.py --check    # exit 1 if the page or an image is missing/stale
+
+Every kind in ``glideslope.schedule.REGISTRY`` (every shape and composite) and
+``warmup_stable_decay`` has an entry below: a one-line description, the formula, and the
+expression that made the picture. The expressions are SPECs: the same text works in Python
+(with a ``gs.`` prefix) and on the command line (``glideslope show "..."``); only
+``function``, which wraps a Python callable, is Python-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGE = DOCS / "schedules.md"
+IMAGES = DOCS / "img"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One picture of the gallery."""
+
+    name: str  # the kind (or warmup_stable_decay)
+    group: str
+    description: str
+    formula: str
+    expression: str
+    python_only: bool = False
+
+
+P = "with `p = min(t, steps) / steps`"
+
+ENTRIES: tuple[Entry, ...] = (
+    # -- shapes
+    Entry("constant", "Shapes", "The same value at every step.", "`value`", "constant(0.5, steps=1000)"),
+    Entry("linear", "Shapes", "A straight line from `start` to `end`.",
+          f"`start + (end - start) * p`, {P}", "linear(start=1.0, end=0.1, steps=1000)"),
+    Entry("cosine", "Shapes", "Cosine annealing from `start` down to `end` (half a cosine wave).",
+          f"`end + (start - end) * (0.5 * (1 + cos(pi * p))) ** exponent`, {P}",
+          "cosine(end=0.1, steps=1000)"),
+    Entry("polynomial", "Shapes", "Polynomial decay; `power=1` is linear, 2 quadratic.",
+          f"`end + (start - end) * (1 - p) ** power`, {P}", "polynomial(power=2.0, steps=1000)"),
+    Entry("tanh", "Shapes", "Hyperbolic-tangent decay: a long flat top, then a fast drop (Hsueh et al.).",
+          f"`end + (start - end) * (tanh(upper) - tanh(lower + (upper - lower) * p)) / "
+          f"(tanh(upper) - tanh(lower))`, {P}", "tanh(steps=1000)"),
+    Entry("rex", "Shapes", "REX, the reflected exponential decay (Chen et al., 2021).",
+          f"`end + (start - end) * (1 - p) / (1 - p / 2)`, {P}", "rex(steps=1000)"),
+    Entry("cooldown", "Shapes", "The final decay of a warmup-stable-decay run, in five shapes.",
+          f"`end + (start - end) * g(p)`, `g` = `1 - p`, cosine, `1 - sqrt(p)`, `1 - p**2`; or "
+          f"`start * (end / start) ** p`, {P}", "cooldown(shape='1-sqrt', steps=1000)"),
+    Entry("exponential", "Shapes", "Exponential decay by `rate` every `every` steps (optionally staircase).",
+          "`start * rate ** (max(t - delay, 0) / every)`, floored exponent with `staircase=True`",
+          "exponential(rate=0.5, every=200)"),
+    Entry("step", "Shapes", "Step decay: multiply by `rate` every `every` steps (torch's StepLR).",
+          "`start * rate ** floor(t / every)`", "step(rate=0.5, every=250)"),
+    Entry("multistep", "Shapes", "Multiply by `rate` at each milestone (torch's MultiStepLR).",
+          "`start * rate ** (number of milestones <= t)`", "multistep(rate=0.3, milestones=[300, 600, 900])"),
+    Entry("piecewise_constant", "Shapes", "Constant pieces that change at given boundaries.",
+          "`values[i]`, `i` = number of boundaries `<= t`",
+          "piecewise_constant(boundaries=[250, 500, 750], values=[1.0, 0.6, 0.3, 0.1])"),
+    Entry("interpolate", "Shapes", "Linear (or cosine) interpolation through points.",
+          "`values[i] + (values[i+1] - values[i]) * q` between boundaries `i` and `i+1`",
+          "interpolate(boundaries=[0, 200, 600, 1000], values=[0.0, 1.0, 0.5, 0.0])"),
+    Entry("inverse_sqrt", "Shapes", "Inverse square root (Noam / rsqrt) decay.",
+          "`start * sqrt(timescale / (t + timescale))`", "inverse_sqrt(timescale=100)"),
+    Entry("slanted_triangular", "Shapes", "Slanted triangular learning rate (ULMFiT): short rise, long fall.",
+          "`peak * (1 + x * (ratio - 1)) / ratio`, `x` rising to 1 at `cut`, then falling to 0",
+          "slanted_triangular(steps=1000)"),
+    Entry("function", "Shapes", "Any Python function of the step, wrapped as a schedule (Python only).",
+          "`fn(t)`", "function(lambda t: 1 / (1 + t / 100), steps=1000)", python_only=True),
+    # -- cycles
+    Entry("cyclic", "Cycles", "Cyclical learning rate between `low` and `high` (torch's CyclicLR).",
+          "`low + (high - low) * triangle(t) * scale`, `scale` = 1, `1 / 2 ** (cycle - 1)` or `gamma ** t`",
+          "cyclic(low=0.1, high=1.0, up=100, mode='triangular2')"),
+    Entry("one_cycle", "Cycles", "One-cycle policy: up to `peak`, then far below the start (OneCycleLR).",
+          "cosine (or linear) from `peak / initial_div` to `peak` at `warmup * steps`, then to "
+          "`peak / initial_div / final_div`", "one_cycle(steps=1000)"),
+    Entry("one_cycle_momentum", "Cycles", "The momentum curve that goes with one-cycle: the inverse shape.",
+          "from `high` down to `low` at `warmup * steps`, back to `high` at `steps`",
+          "one_cycle_momentum(steps=1000)"),
+    Entry("cosine_restarts", "Cycles", "Cosine annealing with warm restarts (SGDR), cycles growing and decaying.",
+          "`end + (start * decay ** i - end) * (1 + cos(pi * u / T_i)) / 2`, "
+          "`T_i = period * period_mult ** i`", "cosine_restarts(period=200, period_mult=2, decay=0.8)"),
+    # -- composites
+    Entry("warmup", "Composites", "Warmup: rise to the next phase's first value, then hand over.",
+          f"`start + (end - start) * p` (linear; also cosine, exponential), {P}",
+          "warmup(200) >> cosine(end=0.1, steps=800)"),
+    Entry("sequence", "Composites", "Phases one after another; each phase's time restarts at 0 (`>>`).",
+          "`phases[i](t - start_i)` for `start_i <= t < start_{i+1}`",
+          "linear(1.0, 0.5, steps=300) >> constant(0.5, steps=300) >> cosine(0.5, 0.0, steps=400)"),
+    Entry("scale", "Composites", "A schedule times a number: a multiplier becomes an absolute value.",
+          "`factor * schedule(t)`", "3e-4 * cosine(steps=1000)"),
+    Entry("product", "Composites", "Pointwise product of schedules (`a * b`).",
+          "`a(t) * b(t)`", "cosine(steps=1000) * cyclic(low=0.5, high=1.0, up=50)"),
+    Entry("minimum", "Composites", "Pointwise minimum of schedules.",
+          "`min(a(t), b(t), ...)`", "minimum(linear(steps=1000), constant(0.6, steps=1000))"),
+    Entry("maximum", "Composites", "Pointwise maximum of schedules.",
+          "`max(a(t), b(t), ...)`", "maximum(cosine(steps=1000), constant(0.2, steps=1000))"),
+    Entry("repeat", "Composites", "Repeat a finite schedule `times` times (or forever).",
+          "`schedule(t mod L)`, `L` its length", "repeat(warmup(50) >> cosine(steps=200), times=4)"),
+    Entry("stretch", "Composites", "Stretch time by a factor (or to a number of steps).",
+          "`schedule(t / factor)`", "stretch(one_cycle(steps=250), factor=4)"),
+    Entry("clamp", "Composites", "Clamp values into `[low, high]`.",
+          "`min(max(schedule(t), low), high)`", "clamp(cosine_restarts(period=250, limit=4), low=0.2, high=0.8)"),
+    Entry("shift", "Composites", "Shift in time: delay a schedule (holding its first value) or skip ahead.",
+          "`schedule(max(t - steps, 0))`", "shift(cosine(steps=600), steps=400)"),
+    Entry("noise", "Composites", "Deterministic, seeded noise on top of a schedule (same step, same noise).",
+          "`schedule(t) * (1 + z_t)` (or `+ z_t`), `z_t` a hash of `(seed, t)`",
+          "noise(cosine(end=0.1, steps=1000), scale=0.05, seed=1)"),
+    Entry("warmup_stable_decay", "Composites", "Warmup-stable-decay (WSD, trapezoidal): warm up, hold, cool down.",
+          "`warmup(warmup) >> constant(peak) >> cooldown(peak, end, cooldown, shape)`",
+          "warmup_stable_decay(peak=1.0, steps=1000)"),
+)
+
+
+def required_names() -> set[str]:
+    """Every name the gallery must show: each kind in the registry, and warmup_stable_decay."""
+    from glideslope.schedule import REGISTRY
+
+    return set(REGISTRY) | {"warmup_stable_decay"}
+
+
+def build(entry: Entry) -> Any:
+    """The schedule an entry's expression describes (parsed as a SPEC unless Python-only)."""
+    if entry.python_only:
+        import glideslope
+
+        namespace = {name: getattr(glideslope, name) for name in glideslope.__all__}
+        return eval(entry.expression, {"__builtins__": {}, "math": math}, namespace)  # trusted: our own text
+    from glideslope.spec import parse_spec
+
+    return parse_spec(entry.expression)
+
+
+def image_path(entry: Entry) -> Path:
+    """Where the entry's picture lives."""
+    return IMAGES / f"{entry.name}.png"
+
+
+def markdown() -> str:
+    """The text of docs/schedules.md."""
+    lines = [
+        "# Schedule gallery",
+        "",
+        "Every shape and composite in glideslope, drawn over its steps. Each expression is a SPEC:",
+        "the same text works in Python (`import glideslope as gs`, then `gs.cosine(...)`) and on the",
+        "command line (`glideslope show \"cosine(end=0.1, steps=1000)\"`). Composites are schedules",
+        "too, so they nest. Regenerate this page and its images with",
+        "`.venv/bin/python scripts/gallery.py`.",
+        "",
+        "In the formulas `t` is the step and `p = min(t, steps) / steps` the progress; past its end",
+        "a schedule holds its last value. Dotted lines mark where one phase hands over to the next.",
+        "",
+    ]
+    groups: dict[str, list[Entry]] = {}
+    for e in ENTRIES:
+        groups.setdefault(e.group, []).append(e)
+    for group, entries in groups.items():
+        lines.append(f"- **{group}**: " + ", ".join(f"[{e.name}](#{e.name})" for e in entries))
+    lines.append("")
+    for group, entries in groups.items():
+        lines += [f"## {group}", ""]
+        for e in entries:
+            lines += [
+                f"### {e.name}",
+                "",
+                e.description,
+                "",
+                f"![{e.name}: {e.expression}](img/{e.name}.png)",
+                "",
+                f"Formula: {e.formula}",
+                "",
+                "```python",
+                e.expression + ("  # Python only" if e.python_only else ""),
+                "```",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def draw(entry: Entry, path: Path) -> None:
+    """Write the entry's picture: a small PNG with matplotlib's Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from glideslope.render.mpl import plot_figure
+
+    fig = plot_figure([(entry.expression, build(entry))], size=(4.0, 2.2), dpi=80, legend=False)
+    fig.savefig(path, pil_kwargs={"optimize": True})
+
+
+def check() -> list[str]:
+    """What is missing or stale: names without entries, a page that differs, missing images."""
+    problems = [f"no gallery entry for {name!r}" for name in sorted(required_names() - {e.name for e in ENTRIES})]
+    if not PAGE.is_file() or PAGE.read_text() != markdown():
+        problems.append(f"{PAGE.relative_to(ROOT)} is not up to date")
+    problems += [f"missing image {image_path(e).relative_to(ROOT)}" for e in ENTRIES if not image_path(e).is_file()]
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the gallery (or, with --check, report what is missing or stale)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only check; exit 1 when something is stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = check()
+        for p in problems:
+            print(p, file=sys.stderr)
+        return 1 if problems else 0
+    missing = required_names() - {e.name for e in ENTRIES}
+    if missing:
+        print(f"add gallery entries for: {', '.join(sorted(missing))}", file=sys.stderr)
+        return 1
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    for entry in ENTRIES:
+        draw(entry, image_path(entry))
+    PAGE.write_text(markdown())
+    print(f"wrote {PAGE.relative_to(ROOT)} and {len(ENTRIES)} images in {IMAGES.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
