@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 #: Modules that contribute commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "glideslope.commands",
+    "glideslope.bench.commands",
 )
 
 
