@@ -1,0 +1,58 @@
+"""glideslope for PyTorch: drop-in ``torch.optim.lr_scheduler`` classes with closed-form
+numbers, Transformers' schedule functions, and :class:`ScheduleLR` for any hyperparameter.
+
+Switch by changing one import::
+
+    from glideslope.torch import CosineAnnealingLR, OneCycleLR, get_scheduler
+
+Importing this module imports torch; ``import glideslope`` never does.
+"""
+
+from ._base import LRScheduler
+from .native import ScheduleLR
+from .schedulers import (
+    SWALR,
+    ChainedScheduler,
+    ConstantLR,
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiplicativeLR,
+    MultiStepLR,
+    OneCycleLR,
+    PolynomialLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
+)
+from .transformers import (
+    SchedulerType,
+    get_constant_schedule,
+    get_constant_schedule_with_warmup,
+    get_cosine_schedule_with_warmup,
+    get_cosine_with_hard_restarts_schedule_with_warmup,
+    get_cosine_with_min_lr_schedule_with_warmup,
+    get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
+    get_inverse_sqrt_schedule,
+    get_linear_schedule_with_warmup,
+    get_polynomial_decay_schedule_with_warmup,
+    get_reduce_on_plateau_schedule,
+    get_scheduler,
+    get_wsd_schedule,
+)
+
+__all__ = [
+    "SWALR", "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
+    "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
+    "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "ScheduleLR",
+    "SchedulerType", "SequentialLR", "StepLR", "get_constant_schedule",
+    "get_constant_schedule_with_warmup", "get_cosine_schedule_with_warmup",
+    "get_cosine_with_hard_restarts_schedule_with_warmup",
+    "get_cosine_with_min_lr_schedule_with_warmup",
+    "get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "get_inverse_sqrt_schedule",
+    "get_linear_schedule_with_warmup", "get_polynomial_decay_schedule_with_warmup",
+    "get_reduce_on_plateau_schedule", "get_scheduler", "get_wsd_schedule",
+]
