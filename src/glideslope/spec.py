@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import math
 import operator
 from collections.abc import Callable
@@ -44,6 +45,7 @@ class SpecError(ValueError):
     """A SPEC that cannot be turned into a schedule; the message is one line."""
 
 
+@functools.cache
 def constructors() -> dict[str, Callable[..., Any]]:
     """The names a SPEC may call: glideslope's public schedule constructors.
 
@@ -76,13 +78,13 @@ class _Evaluator:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.names = constructors()
+        self.names = dict(constructors())
 
     # -- errors --------------------------------------------------------------------------
 
     def where(self, node: ast.AST) -> str:
         segment = ast.get_source_segment(self.source, node) or ""
-        col = getattr(node, "col_offset", 0) + 1
+        col = node.col_offset + 1 if isinstance(node, ast.expr) else 1
         return f"at column {col}: {_clip(segment)!r}"
 
     def fail(self, node: ast.AST, what: str) -> SpecError:
