@@ -154,11 +154,13 @@ def _plot(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from .render.mpl import plot_figure
 
+    one = len(schedules) == 1 and not args.label
     fig = plot_figure(
         list(zip(labels, schedules)),
         stop=total,
         log=args.log,
-        title=args.title,
+        title=args.title if args.title is not None or not one else labels[0],
+        legend=not one,
         size=args.size,
         dpi=args.dpi,
         xlim=args.xlim,
@@ -261,7 +263,7 @@ def register(sub: Any) -> None:
     p.add_argument("specs", metavar="SPEC", nargs="+", help=SPEC_HELP)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
     p.add_argument("--log", action="store_true", help="logarithmic value axis")
-    p.add_argument("--title", help="a title above the plot")
+    p.add_argument("--title", help="a title above the plot (default: the SPEC, when there is only one)")
     p.add_argument("--label", action="append", metavar="TEXT", help="legend label, once per SPEC (default: the SPEC)")
     p.add_argument("--size", type=_size, default=(8.0, 4.5), metavar="WxH",
                    help="figure size in inches (default 8x4.5)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from ..schedule import Schedule
@@ -39,13 +40,49 @@ def evaluate(schedule: Schedule, steps: list[int]) -> list[float]:
     return [float(x) for x in np.asarray(values, dtype=float).ravel()]
 
 
+@dataclass(frozen=True)
+class PhaseRow:
+    """One phase for a picture: its name, step range and start/peak/end/mean values.
+
+    ``end_value`` is the phase's own value at ``stop`` (before the next phase takes over);
+    ``peak`` includes it; ``mean`` is over the steps ``start..stop-1``. A phase that never
+    ends is summarised over its first 1000 steps.
+    """
+
+    name: str
+    start: int
+    stop: float
+    start_value: float
+    peak: float
+    end_value: float
+    mean: float
+
+
+def _phases(schedule: Schedule) -> list[tuple[str, int, float, Schedule]]:
+    """``(name, start, stop, schedule of the phase)``, looking through a constant factor
+    (``3e-4 * (warmup >> cosine)`` has the phases of the sequence, scaled)."""
+    from ..compose import Scale
+
+    if isinstance(schedule, Scale):
+        return [(name, a, b, Scale(ph, schedule.factor)) for name, a, b, ph in _phases(schedule.schedule)]
+    return [(ph.name, ph.start, ph.stop, ph.schedule) for ph in schedule.phases()]
+
+
+def phase_rows(schedule: Schedule) -> list[PhaseRow]:
+    """The phases of ``schedule`` with their values (see :class:`PhaseRow`)."""
+    rows = []
+    for name, start, stop, ph in _phases(schedule):
+        b = max(int(math.ceil(stop)), start + 1) if math.isfinite(stop) else start + 1000
+        vals = evaluate(schedule, list(range(start, b)))
+        end = float(ph(b - start))
+        peak = max(max(vals), end) if math.isfinite(stop) else max(vals)
+        rows.append(PhaseRow(name, start, stop, vals[0], peak, end, math.fsum(vals) / len(vals)))
+    return rows
+
+
 def boundaries(schedule: Schedule, stop: int) -> list[int]:
     """Steps in ``(0, stop)`` where one phase ends and the next begins."""
-    out = []
-    for ph in schedule.phases()[1:]:
-        if 0 < ph.start < stop:
-            out.append(int(ph.start))
-    return out
+    return [int(start) for _, start, _, _ in _phases(schedule)[1:] if 0 < start < stop]
 
 
 def fmt(value: float, digits: int = 4) -> str:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..analysis import mean, phase_table
+from ..analysis import mean
 from ..schedule import Schedule
-from ._sample import boundaries, evaluate, fmt, horizon, steps_for
+from ._sample import boundaries, evaluate, fmt, horizon, phase_rows, steps_for
 
 #: Braille dot bits by (column, row-from-top) inside a 2 x 4 cell.
 _BRAILLE = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -214,14 +214,13 @@ def phase_text(schedule: Schedule, *, stop: int | None = None, ascii: bool = Fal
     last = horizon(schedule, stop)
     rows = [("phase", "steps", "start", "peak", "end", "mean")]
     notes = []
-    for r in phase_table(schedule):
+    for r in phase_rows(schedule):
         if math.isfinite(r.stop):
             span = f"{r.start} {ch.arrow} {int(r.stop)}"
         else:
             span = f"{r.start} {ch.arrow} {ch.infinity}"
             notes.append(f"{r.name} never ends: its peak and mean are over steps {r.start}..{r.start + 999}")
-        peak = max(r.peak, r.end_value) if math.isfinite(r.stop) else r.peak
-        rows.append((r.name, span, fmt(r.start_value), fmt(peak), fmt(r.end_value), fmt(r.mean)))
+        rows.append((r.name, span, fmt(r.start_value), fmt(r.peak), fmt(r.end_value), fmt(r.mean)))
     values = evaluate(schedule, steps_for(last, 200_000))
     rows.append(("whole run", f"0 {ch.arrow} {last}", fmt(values[0]), fmt(max(values)), fmt(values[-1]),
                  fmt(mean(schedule, 0, last))))
