@@ -52,7 +52,7 @@ def _axes_box(img: Any) -> tuple[int, int, int, int]:
 
 def _blue(img: Any) -> Any:
     """Pixels of the first colour of matplotlib's cycle (#1f77b4), the first curve's colour."""
-    r, g, b = img[:, :, 0], img[:, :, 1], img[:, :, 2]
+    r, b = img[:, :, 0], img[:, :, 2]
     return (b - r > 0.25) & (b > 0.45)
 
 
@@ -120,7 +120,7 @@ def test_schedule_plot_draws_on_axes_and_returns_them() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots()
+    _, ax = plt.subplots()
     s = (gs.warmup(10) >> gs.cosine(steps=90)) * 0.1
     got = s.plot(ax=ax, color="red")
     assert got is ax

@@ -72,7 +72,7 @@ def phase_rows(schedule: Schedule) -> list[PhaseRow]:
     """The phases of ``schedule`` with their values (see :class:`PhaseRow`)."""
     rows = []
     for name, start, stop, ph in _phases(schedule):
-        b = max(int(math.ceil(stop)), start + 1) if math.isfinite(stop) else start + 1000
+        b = max(math.ceil(stop), start + 1) if math.isfinite(stop) else start + 1000
         vals = evaluate(schedule, list(range(start, b)))
         end = float(ph(b - start))
         peak = max(max(vals), end) if math.isfinite(stop) else max(vals)
