@@ -15,9 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..analysis import mean
 from ..schedule import Schedule
-from ._sample import boundaries, evaluate, fmt, horizon, phase_rows, steps_for
+from ._sample import boundaries, evaluate, fmt, horizon, phase_rows, stats, steps_for
 
 #: Braille dot bits by (column, row-from-top) inside a 2 x 4 cell.
 _BRAILLE = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -221,9 +220,9 @@ def phase_text(schedule: Schedule, *, stop: int | None = None, ascii: bool = Fal
             span = f"{r.start} {ch.arrow} {ch.infinity}"
             notes.append(f"{r.name} never ends: its peak and mean are over steps {r.start}..{r.start + 999}")
         rows.append((r.name, span, fmt(r.start_value), fmt(r.peak), fmt(r.end_value), fmt(r.mean)))
-    values = evaluate(schedule, steps_for(last, 200_000))
-    rows.append(("whole run", f"0 {ch.arrow} {last}", fmt(values[0]), fmt(max(values)), fmt(values[-1]),
-                 fmt(mean(schedule, 0, last))))
+    first, peak, mean = stats(schedule, 0, max(last, 1))
+    end = float(schedule(last))
+    rows.append(("whole run", f"0 {ch.arrow} {last}", fmt(first), fmt(max(peak, end)), fmt(end), fmt(mean)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for i, row in enumerate(rows):
