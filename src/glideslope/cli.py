@@ -74,7 +74,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--lr", type=positive_float, metavar="LR",
                        help="multiply the schedule by LR (e.g. 3e-4): multipliers become absolute values")
     group.add_argument("--steps", type=positive_int, metavar="N",
-                       help="the run's total steps: resolves '10%%' and open (rest-of-run) durations")
+                       help="the run's total steps (and the last step shown): resolves '10%%' and "
+                       "open (rest-of-run) durations")
     group.add_argument("--epochs", type=positive_float, metavar="E",
                        help="the run's epochs; with --steps-per-epoch gives the total steps")
     group.add_argument("--steps-per-epoch", type=positive_int, metavar="K",

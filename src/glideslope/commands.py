@@ -27,6 +27,7 @@ IMAGE_FORMATS = (".png", ".svg", ".pdf")
 
 
 def _last_step(schedule: Any, args: argparse.Namespace) -> int:
+    """The last step a command shows: --steps (or epochs) or the schedule's own end."""
     from .render._sample import horizon
 
     total, _ = run_sizes(args)
@@ -34,6 +35,7 @@ def _last_step(schedule: Any, args: argparse.Namespace) -> int:
 
 
 def _new_parser(sub: Any, name: str, help: str, description: str, examples: str) -> argparse.ArgumentParser:
+    """A sub-command parser with a description and an examples epilog."""
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=help,
@@ -48,6 +50,7 @@ def _new_parser(sub: Any, name: str, help: str, description: str, examples: str)
 
 
 def _show(args: argparse.Namespace) -> int:
+    """Draw the plot and the phase table on standard output."""
     from .render.terminal import phase_text, plot_text
 
     schedule = schedule_from_args(args.spec, args)
@@ -65,6 +68,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _steps_list(text: str) -> list[int]:
+    """Parse ``--at``: comma-separated whole steps >= 0."""
     out = []
     for part in text.replace(" ", "").split(","):
         if not part:
@@ -82,6 +86,7 @@ def _steps_list(text: str) -> list[int]:
 
 
 def _every_steps(every: int, last: int) -> list[int]:
+    """``0, every, 2 * every, ...`` up to ``last``, and ``last`` itself."""
     steps = list(range(0, last + 1, every))
     if steps[-1] != last:
         steps.append(last)
@@ -89,6 +94,7 @@ def _every_steps(every: int, last: int) -> list[int]:
 
 
 def _table(args: argparse.Namespace) -> int:
+    """Print ``step  value`` rows at the chosen steps."""
     from .render._sample import evaluate
 
     schedule = schedule_from_args(args.spec, args)
@@ -109,6 +115,7 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _pair(text: str) -> tuple[float, float]:
+    """Parse ``LOW,HIGH`` for --xlim/--ylim."""
     parts = text.replace(" ", "").split(",")
     try:
         lo, hi = (float(p) for p in parts)
@@ -120,6 +127,7 @@ def _pair(text: str) -> tuple[float, float]:
 
 
 def _size(text: str) -> tuple[float, float]:
+    """Parse ``WxH`` (inches) for --size."""
     try:
         w, h = (float(p) for p in text.lower().split("x"))
     except ValueError:
@@ -130,6 +138,7 @@ def _size(text: str) -> tuple[float, float]:
 
 
 def _plot(args: argparse.Namespace) -> int:
+    """Render the schedules with matplotlib (Agg) into the -o file."""
     out = Path(args.output)
     if out.suffix.lower() not in IMAGE_FORMATS:
         raise CommandError(
@@ -175,6 +184,7 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    """Write the values as CSV or JSON to standard output or -o."""
     from .render._sample import evaluate
 
     fmt = args.format
