@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import warnings
 
-import torch
 import torch._dynamo
 from torch._dynamo.utils import counters
 
-import glideslope.torch as G
+import glideslope.torch as G  # noqa: N812
+import torch
 
 
 def test_compiled_optimizer_step_does_not_recompile():

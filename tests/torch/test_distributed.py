@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import socket
 
-import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+
+import torch
 
 
 def _free_port() -> int:
@@ -19,7 +20,7 @@ def _free_port() -> int:
 def _worker(rank: int, port: int, out: dict) -> None:
     import warnings
 
-    import glideslope.torch as G
+    import glideslope.torch as G  # noqa: N812
 
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(port)

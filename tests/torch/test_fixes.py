@@ -1,3 +1,4 @@
+# ruff: noqa: N803, N812
 """What torch users suffer, fixed: nesting, plateau after warmup, exact resume, OneCycle
 hold, GradScaler warning; plus construction errors."""
 
@@ -7,11 +8,11 @@ import io
 import warnings
 
 import pytest
-import torch
 import torch.optim.lr_scheduler as T
 
 import glideslope as gs
 import glideslope.torch as G
+import torch
 
 
 def opt(lrs=(0.1, 0.02)):
@@ -167,7 +168,7 @@ def test_one_cycle_hold_final_is_opt_in():
         warnings.simplefilter("ignore")
         for _ in range(10):
             s.step()
-        with pytest.raises(ValueError, match="Tried to step 11 times. The specified number of total steps is 10"):
+        with pytest.raises(ValueError, match=r"Tried to step 11 times. The specified number of total steps is 10"):
             s.step()
     o = opt()
     s = G.OneCycleLR(o, 0.1, total_steps=10, hold_final=True)

@@ -7,9 +7,9 @@ import math
 import warnings
 
 import pytest
-import torch
 
 import glideslope as gs
+import torch
 from glideslope.torch import ScheduleLR
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: N803, N806, N811, N812
 """Parity with torch.optim.lr_scheduler running side by side: random valid configurations,
 >= 1000 steps, 1-3 param groups, momentum/beta cycling, and a torch.save'd checkpoint at a
 random step loaded into a fresh optimizer + scheduler."""
@@ -8,15 +9,14 @@ import math
 import random
 
 import pytest
-import torch
 import torch.optim.lr_scheduler as T
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.optim.swa_utils import SWALR as TorchSWALR
+from torch_parity_helpers import compare
 
 import glideslope.torch as G
-
-from torch_parity_helpers import compare
+import torch
 
 STEPS = 1000
 lrs_st = st.lists(st.floats(1e-4, 1.0), min_size=1, max_size=3)

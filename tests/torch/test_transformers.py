@@ -1,3 +1,4 @@
+# ruff: noqa: N812
 """Transformers dialect: parity with transformers.optimization side by side."""
 
 from __future__ import annotations
@@ -5,13 +6,13 @@ from __future__ import annotations
 import warnings
 
 import pytest
-import torch
 import transformers.optimization as hf
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch_parity_helpers import compare
 
 import glideslope.torch as G
-from torch_parity_helpers import compare
+import torch
 
 fast = settings(max_examples=4)
 
@@ -75,7 +76,7 @@ def test_schedulertype_members_and_errors():
         G.get_cosine_with_min_lr_schedule_with_warmup(o, 1, 10, min_lr=1e-3, min_lr_rate=0.1)
     with pytest.raises(ValueError, match="must be smaller than initial lr"):
         G.get_polynomial_decay_schedule_with_warmup(o, 1, 10, lr_end=1.0)
-    with pytest.raises(ValueError, match="Either num_training_steps or num_stable_steps must be specified."):
+    with pytest.raises(ValueError, match=r"Either num_training_steps or num_stable_steps must be specified."):
         G.get_wsd_schedule(o, 1, 10)
     with pytest.raises(ValueError, match="Unknown decay type"):
         G.get_wsd_schedule(o, 1, 10, 100, decay_type="x")

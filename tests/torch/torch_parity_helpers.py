@@ -65,7 +65,7 @@ def compare(
         st = factory_torch(ot)
         oo = make_optimizer(lrs, kind)
         so = factory_ours(oo)
-        scale = max(lrs + [1.0])
+        scale = max([*lrs, 1.0])
         assert_same(snapshot(ot), snapshot(oo), scale, -1)
         for t in range(steps):
             if resume_at is not None and t == resume_at:

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 from weakref import ref
 
-import torch
-from torch import Tensor
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as _tls
+
+import torch
+from torch import Tensor
 
 from ..schedule import SCALAR
 
@@ -188,7 +189,7 @@ def check_real(name: str, value: object, *, low: float | None = None, low_open: 
             value = float(value.item())
         else:
             raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    x = float(value)  # type: ignore[arg-type]
+    x = float(value)
     if not math.isfinite(x):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if low is not None and (x <= low if low_open else x < low):
@@ -222,7 +223,7 @@ class GlideScheduler(LRScheduler):
     _step_count: int
     _last_lr: list[Any]
 
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:  # noqa: D107
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = check_optimizer(optimizer)
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
             raise ValueError(f"last_epoch must be an int >= -1, got {last_epoch!r}")
@@ -307,21 +308,26 @@ class GlideScheduler(LRScheduler):
                     values[i] = self._chain(i, as_float(cur), t)
         elif closed and self.chained:
             self._follow = [False] * len(groups)
-        out: list[Any] = []
+        out: list[Any] = values
         for g, v in zip(groups, values):
             cur = g["lr"]
-            if cur.__class__ is float or cur.__class__ is int:
-                g["lr"] = v
-                out.append(v)
-            elif isinstance(cur, Tensor):
+            if cur.__class__ is not float and isinstance(cur, Tensor):
+                out = [x for x in values]
+                break
+            g["lr"] = v
+        else:
+            self._last_lr = values
+            return
+        for i, (g, v) in enumerate(zip(groups, values)):
+            cur = g["lr"]
+            if isinstance(cur, Tensor):
                 cur.fill_(v)
-                out.append(cur.clone())
+                out[i] = cur.clone()
             else:
                 g["lr"] = v
-                out.append(v)
         self._last_lr = out
 
-    def step(self, epoch: int | None = None) -> None:  # type: ignore[override]
+    def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or, deprecated as in torch, jump to ``epoch``)."""
         if self._step_count == 1:
             _warn_step_order(self)

@@ -6,8 +6,9 @@ import re
 import warnings
 from typing import Any
 
-from torch import Tensor
 from torch.optim import Optimizer
+
+from torch import Tensor
 
 from ..schedule import Schedule
 from ._base import GlideScheduler, as_float, check_optimizer, evaluate, group_values
@@ -88,7 +89,7 @@ class ScheduleLR(GlideScheduler):
                 raise TypeError(f"schedule[{i}] must be a glideslope Schedule, got {type(s).__name__}: {s!r}")
         if total_steps is not None or steps_per_epoch is not None:
             scheds = [s.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch) for s in scheds]
-        for i, s in enumerate(scheds):
+        for s in scheds:
             s._check_bound()
         if not isinstance(key, str) or not key:
             raise TypeError(f"key must be a param-group key (str), got {key!r}")
@@ -98,7 +99,7 @@ class ScheduleLR(GlideScheduler):
             mults = [1.0] * n
         else:
             if not isinstance(multipliers, (list, tuple)) or len(multipliers) != n:
-                raise ValueError(f"multipliers must be a list of {n} numbers (one per param group), got {multipliers!r}")
+                raise ValueError(f"multipliers must be a list of {n} numbers (one per param group), got {multipliers!r}")  # noqa: E501
             mults = [float(m) for m in multipliers]
         self.key, self.mode, self.multipliers = key, mode, mults
         self.schedules = scheds

@@ -9,17 +9,19 @@ someone else (by hand, or by another scheduler of a :class:`ChainedScheduler`) i
 
 from __future__ import annotations
 
+import itertools
 import math
 import types
 import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import Any
+
+from torch.optim import Optimizer
 
 import torch
 from torch import Tensor
-from torch.optim import Optimizer
 
 from .. import compose, cycles, shapes
 from ..plateau import ReduceOnPlateau as _Plateau
@@ -40,10 +42,23 @@ from ._base import (
 )
 
 __all__ = [
-    "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
-    "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
-    "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "SWALR",
-    "SequentialLR", "StepLR",
+    "SWALR",
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
 ]
 
 
@@ -397,7 +412,7 @@ class PolynomialLR(_Scaled):
         if self._is_initial or t > self.total_iters:
             return lr
         n = self.total_iters
-        return lr * ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+        return float(lr * ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power)
 
 
 class CosineAnnealingLR(GlideScheduler):
@@ -526,7 +541,7 @@ class CosineAnnealingWarmRestarts(GlideScheduler):
         self._position = 0.0
         super()._restart(chain_aware)
 
-    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+    def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or go to ``epoch`` (a float is allowed: fractions of an epoch)."""
         if self._step_count == 1:
             from ._base import _warn_step_order
@@ -574,6 +589,12 @@ class CyclicLR(GlideScheduler):
     Args: as torch's ``CyclicLR``.
     """
 
+    cycle_momentum: bool
+    use_beta1: bool
+    base_momentums: list[Any]
+    max_momentums: list[Any]
+
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -620,11 +641,11 @@ class CyclicLR(GlideScheduler):
     def scale_fn(self, x: float) -> float:
         """The amplitude scale of ``mode`` (or the custom ``scale_fn``) at ``x``."""
         if self._scale_fn_custom is not None:
-            return self._scale_fn_custom(x)
+            return float(self._scale_fn_custom(x))
         if self.mode == "triangular":
             return 1.0
         if self.mode == "triangular2":
-            return 1 / (2.0 ** (x - 1))
+            return float(1 / (2.0 ** (x - 1)))
         return float(self.gamma**x)
 
     def _rebuild(self) -> None:
@@ -686,6 +707,12 @@ class OneCycleLR(GlideScheduler):
     Args: as torch's ``OneCycleLR``, plus ``hold_final``.
     """
 
+    cycle_momentum: bool
+    use_beta1: bool
+    base_momentums: list[Any]
+    max_momentums: list[Any]
+
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -739,7 +766,7 @@ class OneCycleLR(GlideScheduler):
         self._maxes = [as_float(g.get("max_lr", m)) for m, g in zip(max_lrs, optimizer.param_groups)]
         _cycle_momentum_setup(self, optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch == -1)
         if self.cycle_momentum:
-            self._mlo = [as_float(g.get("base_momentum", m)) for m, g in zip(self.base_momentums, optimizer.param_groups)]
+            self._mlo = [as_float(g.get("base_momentum", m)) for m, g in zip(self.base_momentums, optimizer.param_groups)]  # noqa: E501
             self._mhi = [as_float(g.get("max_momentum", m)) for m, g in zip(self.max_momentums, optimizer.param_groups)]
         self._rebuild()
         super().__init__(optimizer, last_epoch)
@@ -754,7 +781,7 @@ class OneCycleLR(GlideScheduler):
         knots = self._knots()
         shape = "cosine" if self._anneal_func_type == "cos" else "linear"
         inv = 1.0 / self.div_factor
-        lr_vals = [inv, 1.0, inv, inv / self.final_div_factor] if self.three_phase else [inv, 1.0, inv / self.final_div_factor]
+        lr_vals = [inv, 1.0, inv, inv / self.final_div_factor] if self.three_phase else [inv, 1.0, inv / self.final_div_factor]  # noqa: E501
         mom_vals = [0.0, 1.0, 0.0, 0.0] if self.three_phase else [0.0, 1.0, 0.0]
         # torch picks the first phase whose end is >= t, starting at the previous end; a phase
         # whose end is <= 0 is never used and the next one starts at that (negative) end.
@@ -765,7 +792,7 @@ class OneCycleLR(GlideScheduler):
                     f"first phase end at step 0, where torch divides by zero; use a larger pct_start"
                 )
             knots, lr_vals, mom_vals = knots[1:], lr_vals[1:], mom_vals[1:]
-        for a, b in zip(knots[1:], knots[2:]):
+        for a, b in itertools.pairwise(knots):
             if b <= a:
                 raise ValueError(
                     f"pct_start={self.pct_start} with total_steps={self.total_steps} gives phases "
@@ -1068,8 +1095,7 @@ class ReduceLROnPlateau(LRScheduler):
 
 def _mean_over_ranks(x: float) -> float:
     """The mean of ``x`` over all ranks when torch.distributed is running, else ``x``."""
-    import torch.distributed as dist
-
+    dist = torch.distributed
     if not (dist.is_available() and dist.is_initialized()):
         return x
     backend = dist.get_backend()
@@ -1183,7 +1209,7 @@ class SequentialLR(LRScheduler):
         _restart(self._schedulers[idx], True)
         self._last_lr = self._schedulers[idx].get_last_lr()
 
-    def step(self, metrics: Any = None) -> None:  # type: ignore[override]
+    def step(self, metrics: Any = None) -> None:
         """Advance one epoch; ``metrics`` goes to an active :class:`ReduceLROnPlateau`."""
         self._step_count += 1
         self.last_epoch += 1
@@ -1255,7 +1281,7 @@ class ChainedScheduler(LRScheduler):
         self.last_epoch = 0
         self._last_lr = group_values(self.optimizer, "lr")
 
-    def step(self, metrics: Any = None) -> None:  # type: ignore[override]
+    def step(self, metrics: Any = None) -> None:
         """Step every scheduler, in order."""
         self._step_count += 1
         self.last_epoch += 1
