@@ -106,7 +106,7 @@ def schedules(draw: st.DrawFn, depth: int = 2) -> gs.Schedule:
     """A random shape or composite (nested up to ``depth``)."""
     if depth == 0 or draw(st.integers(0, 2)) == 0:
         return draw(shapes())
-    op = draw(st.sampled_from(["seq", "join", "scale", "product", "min", "max", "repeat", "stretch", "clamp", "shift", "noise"]))
+    op = draw(st.sampled_from(["seq", "join", "scale", "product", "sum", "min", "max", "repeat", "stretch", "clamp", "shift", "noise"]))
     a = draw(schedules(depth=depth - 1))
     if op == "seq":
         first = a if _finite(a) else gs.linear(1.0, 0.5, 10)
@@ -117,6 +117,8 @@ def schedules(draw: st.DrawFn, depth: int = 2) -> gs.Schedule:
         return draw(values) * a
     if op == "product":
         return a * draw(schedules(depth=depth - 1))
+    if op == "sum":
+        return a + draw(st.one_of(schedules(depth=depth - 1), values))
     if op == "min":
         return gs.minimum(a, draw(schedules(depth=depth - 1)))
     if op == "max":

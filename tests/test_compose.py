@@ -33,6 +33,19 @@ def test_arithmetic() -> None:
     assert (c / 2)(0) == approx(0.5)
     assert (c * gs.linear(1, 0, 100))(50) == approx(0.25)
     assert gs.minimum(c, 0.3)(0) == 0.3 and gs.maximum(c, 0.3)(100) == 0.3
+    assert (c + 0.5)(100) == 0.5 and (0.5 + c)(0) == 1.5 and (c + c)(0) == 2.0
+
+
+def test_phases_pass_through_wrappers() -> None:
+    s = gs.warmup(10) >> gs.cosine(steps=90)
+    assert [(p.start, p.stop) for p in (3e-4 * s).phases()] == [(0, 10), (10, 100)]
+    assert (3e-4 * s).phases()[1].schedule(0) == pytest.approx(3e-4)
+    assert [(p.start, p.stop) for p in gs.shift(s, 5).phases()] == [(5, 15), (15, 105)]
+    assert [(p.start, p.stop) for p in gs.shift(s, -20).phases()] == [(0, 80)]
+    assert gs.shift(s, -20).phases()[0].schedule(0) == pytest.approx(s(20))
+    assert [(p.start, p.stop) for p in gs.stretch(s, 2.0).phases()] == [(0, 20), (20, 200)]
+    assert [(p.start, p.stop) for p in gs.clamp(s, 0.1, 0.9).phases()] == [(0, 10), (10, 100)]
+    assert gs.constant(1.0).phases()[0].stop == math.inf
 
 
 def test_repeat_stretch_clamp_shift() -> None:

@@ -17,7 +17,9 @@ from .compose import (
     Sequence,
     Shift,
     Stretch,
+    Sum,
     Warmup,
+    add,
     clamp,
     join,
     maximum,
@@ -43,6 +45,7 @@ from .cycles import (
     one_cycle,
     one_cycle_momentum,
 )
+from .finder import LRFinderResult, find_lr
 from .noise import Noise, noise
 from .plateau import ReduceOnPlateau
 from .schedule import Phase, Schedule
@@ -84,12 +87,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Clamp", "Constant", "Cooldown", "Cosine", "CosineRestarts", "Cyclic", "Exponential",
-    "Function", "Interpolate", "InverseSqrt", "Linear", "Maximum", "Minimum", "MultiStep",
+    "Function", "Interpolate", "InverseSqrt", "LRFinderResult", "Linear", "Maximum", "Minimum", "MultiStep",
     "Noise", "OneCycle", "OneCycleMomentum", "Phase", "PiecewiseConstant", "Polynomial",
     "Product", "ReduceOnPlateau", "Repeat", "Rex", "Scale", "Schedule", "Sequence", "Shift",
-    "SlantedTriangular", "Step", "Stretch", "Tanh", "UnboundScheduleError", "Warmup",
-    "area", "clamp", "constant", "cooldown", "cosine", "cosine_restarts", "cyclic",
-    "exponential", "extremes", "first_crossing", "from_config", "function", "interpolate",
+    "SlantedTriangular", "Step", "Stretch", "Sum", "Tanh", "UnboundScheduleError", "Warmup",
+    "add", "area", "clamp", "constant", "cooldown", "cosine", "cosine_restarts", "cyclic",
+    "exponential", "extremes", "find_lr", "first_crossing", "from_config", "function", "interpolate",
     "inverse_sqrt", "join", "jumps", "linear", "load", "loads", "maximum", "mean", "minimum",
     "multistep", "noise", "one_cycle", "one_cycle_momentum", "phase_table",
     "piecewise_constant", "polynomial", "product", "repeat", "rex", "save", "scale",

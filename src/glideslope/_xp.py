@@ -24,6 +24,14 @@ _HASH_M1 = 0x7FEB352D
 _HASH_M2 = 0x46E8B5B3  # < 2**31
 
 
+def _scalar_power(a: float, b: float) -> float:
+    """``a ** b`` that overflows to ``inf`` like NumPy, instead of raising OverflowError."""
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return math.inf
+
+
 def _scalar_where(cond: Any, a: Any, b: Any) -> Any:
     return a if cond else b
 
@@ -49,7 +57,7 @@ class ScalarNamespace:
     sqrt = staticmethod(math.sqrt)
     tanh = staticmethod(math.tanh)
     floor = staticmethod(math.floor)
-    power = staticmethod(math.pow)
+    power = staticmethod(_scalar_power)
     minimum = staticmethod(min)
     maximum = staticmethod(max)
     where = staticmethod(_scalar_where)

@@ -6,9 +6,9 @@ Time in a sequence restarts at each phase: in ``a >> b``, ``b`` sees step 0 when
 
 from __future__ import annotations
 
-import bisect
 import copy
 import math
+from bisect import bisect_right
 from typing import Any
 
 from . import _validate as v
@@ -126,6 +126,7 @@ class Sequence(Schedule):
     _run: tuple[Schedule, ...]
     _starts: tuple[int, ...]  # None while unbound
     _startsl: list[int]  # None while unbound
+    _offsets: list[int]  # [0, *starts]; None while unbound
 
     kind = "sequence"
 
@@ -166,6 +167,7 @@ class Sequence(Schedule):
         self.__dict__.update(phases_=tuple(flat), boundaries=bounds)
         starts = self._compute_starts(run)
         self._set(_run=tuple(run), _starts=starts, _startsl=None if starts is None else list(starts))
+        self._set(_offsets=None if starts is None else [0, *starts])
 
     # the constructor argument is named ``phases``; ``phases()`` is the analysis method
     _fields = ("phases", "boundaries")
@@ -263,10 +265,8 @@ class Sequence(Schedule):
 
     def _eval(self, t: Any, xp: Any) -> Any:
         if xp is SCALAR:
-            i = bisect.bisect_right(self._startsl, t)
-            if i:
-                return self._run[i]._eval(t - self._startsl[i - 1], xp)
-            return self._run[0]._eval(t, xp)
+            i = bisect_right(self._startsl, t)
+            return self._run[i]._eval(t - self._offsets[i], xp)
         out = self._run[0]._eval(t, xp)
         for b, s in zip(self._starts, self._run[1:]):
             out = xp.where(t >= b, s._eval(xp.maximum(t - b, 0.0), xp), out)
@@ -323,6 +323,9 @@ class Scale(Schedule):
     def _eval(self, t: Any, xp: Any) -> Any:
         return self.factor * self.schedule._eval(t, xp)
 
+    def phases(self) -> list[Phase]:
+        return [Phase(p.start, p.stop, Scale(p.schedule, self.factor)) for p in self.schedule.phases()]
+
     def __repr__(self) -> str:
         return f"{self.factor!r} * {_paren(self.schedule)}"
 
@@ -364,6 +367,21 @@ class Product(_Pointwise):
 
     def __repr__(self) -> str:
         return " * ".join(_paren(s) for s in self.schedules)
+
+
+class Sum(_Pointwise):
+    """Pointwise sum ``a(t) + b(t) + ...`` (write ``a + b``, or ``a + 0.1`` for an offset)."""
+
+    kind = "sum"
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        out = self.schedules[0]._eval(t, xp)
+        for s in self.schedules[1:]:
+            out = out + s._eval(t, xp)
+        return out
+
+    def __repr__(self) -> str:
+        return "(" + " + ".join(_paren(s) for s in self.schedules) + ")"
 
 
 class Minimum(_Pointwise):
@@ -479,6 +497,13 @@ class Stretch(Schedule):
     def _eval(self, t: Any, xp: Any) -> Any:
         return self.schedule._eval(t / self._f, xp)
 
+    def phases(self) -> list[Phase]:
+        f = self._f
+        return [
+            Phase(math.floor(p.start * f), p.stop * f, Stretch(p.schedule, factor=f))
+            for p in self.schedule.phases()
+        ]
+
 
 class Clamp(Schedule):
     """Clamp values into ``[low, high]``: ``min(max(schedule(t), low), high)``.
@@ -518,6 +543,9 @@ class Clamp(Schedule):
             out = xp.minimum(out, self.high)
         return out
 
+    def phases(self) -> list[Phase]:
+        return [Phase(p.start, p.stop, Clamp(p.schedule, self.low, self.high)) for p in self.schedule.phases()]
+
 
 class Shift(Schedule):
     """Shift in time: ``schedule(max(t - steps, 0))``. A positive shift delays the schedule
@@ -545,6 +573,17 @@ class Shift(Schedule):
 
     def _eval(self, t: Any, xp: Any) -> Any:
         return self.schedule._eval(xp.maximum(t - self.steps, 0), xp)
+
+    def phases(self) -> list[Phase]:
+        out = []
+        for p in self.schedule.phases():
+            start, stop = p.start + self.steps, p.stop + self.steps
+            if stop <= 0:
+                continue
+            skipped = max(0, -start)  # a negative shift starts the phase part-way in
+            sched = p.schedule if skipped == 0 else Shift(p.schedule, -skipped)
+            out.append(Phase(max(start, 0), stop, sched))
+        return out
 
 
 def warmup_stable_decay(
@@ -588,6 +627,7 @@ def warmup_stable_decay(
 warmup = Warmup
 scale = Scale
 product = Product
+add = Sum
 minimum = Minimum
 maximum = Maximum
 repeat = Repeat

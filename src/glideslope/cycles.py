@@ -105,7 +105,7 @@ class Cyclic(Schedule):
             return self.low + height
         if self.mode == "triangular2":
             return self.low + height / 2.0 ** (cycle - 1.0)
-        return self.low + height * self.gamma**t
+        return self.low + height * xp.power(self.gamma, t)
 
 
 ANNEALS = ("cosine", "linear")

@@ -13,11 +13,14 @@ Past its end a schedule holds its last value; a negative (or NaN) step raises Va
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import inspect
 import json
 import math
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -70,6 +73,10 @@ class Schedule:
         cls._defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
         if cls.kind:
             REGISTRY[cls.kind] = cls
+        if "_eval" in cls.__dict__ and "__call__" not in cls.__dict__:
+            fast = _inline_eval(cls)
+            if fast is not None:
+                cls.__call__ = fast  # type: ignore[method-assign,assignment]
 
     # -- construction helpers -------------------------------------------------------------
 
@@ -94,17 +101,28 @@ class Schedule:
     def _eval(self, t: Any, xp: Any) -> Any:
         raise NotImplementedError
 
+    #: Set on an instance by its first scalar call, once it is known to be bound.
+    _ready: bool = False
+
     def __call__(self, t: Any) -> Any:
-        """The value at step ``t``: a float for an int/float, an array for an array."""
+        """The value at step ``t``: a float for an int/float, an array for an array.
+
+        Each subclass gets a copy of this method with its ``_eval`` inlined into the scalar
+        branch (see :func:`_inline_eval`), so a scalar call runs one Python frame.
+        """
+        if (t.__class__ is int or t.__class__ is float) and t >= 0 and self._ready:
+            return self._eval(t, SCALAR)
+        return self._call_slow(t)
+
+    def _call_slow(self, t: Any) -> Any:
+        """First scalar call, bad steps and arrays: every check, then the formula."""
         cls = t.__class__
         if cls is int or cls is float:
             if not t >= 0:
                 raise ValueError(f"step must be >= 0, got {t!r}")
-            try:
-                return self._eval(t, SCALAR)
-            except TypeError:
-                self._check_bound()
-                raise
+            self._check_bound()
+            self.__dict__["_ready"] = True
+            return self._eval(t, SCALAR)
         return self._eval_array(t)
 
     def _eval_array(self, t: Any) -> Any:
@@ -207,7 +225,7 @@ class Schedule:
     def phases(self) -> list[Phase]:
         """What runs from which step to which (one phase for a shape)."""
         n = self.length
-        return [Phase(0, n if n is not None else math.nan, self)]
+        return [Phase(0, n if n is not None else math.inf, self)]
 
     # -- parameters, equality, repr, config -----------------------------------------------
 
@@ -286,6 +304,20 @@ class Schedule:
             return Scale(self, other)
         return NotImplemented
 
+    def __add__(self, other: object) -> Schedule:
+        from .compose import Sum
+
+        if isinstance(other, Schedule) or (isinstance(other, (int, float)) and not isinstance(other, bool)):
+            return Sum(self, other)
+        return NotImplemented
+
+    def __radd__(self, other: object) -> Schedule:
+        from .compose import Sum
+
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Sum(other, self)
+        return NotImplemented
+
     def __truediv__(self, other: object) -> Schedule:
         from .compose import Scale
 
@@ -312,6 +344,56 @@ class Schedule:
 
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"{self.kind} is a schedule, not a sequence; call it with a step: s(t)")
+
+
+_CALL_TEMPLATE = """
+def _make(_scalar):
+    def __call__(self, t):
+        if (t.__class__ is int or t.__class__ is float) and t >= 0 and self._ready:
+            xp = _scalar
+        return self._call_slow(t)
+    return __call__
+"""
+
+
+def _inline_eval(cls: type[Schedule]) -> Callable[[Schedule, Any], Any] | None:
+    """``Schedule.__call__`` with ``cls._eval``'s body pasted into the scalar branch.
+
+    The formula stays written once, in ``_eval``; this only saves the second Python frame
+    of a scalar call (what a hand-written closure does not pay). The generated code runs in
+    the module that defines ``_eval`` and keeps its line numbers, so tracebacks point at the
+    formula. Returns None (keeping the generic ``__call__``) when the source is unavailable.
+    """
+    method = cls.__dict__["_eval"]
+    try:
+        source = textwrap.dedent(inspect.getsource(method))
+        _, first_line = inspect.getsourcelines(method)
+    except (OSError, TypeError):
+        return None
+    fn = ast.parse(source).body[0]
+    if not isinstance(fn, ast.FunctionDef) or [a.arg for a in fn.args.args] != ["self", "t", "xp"]:
+        return None
+    body = fn.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    ast.increment_lineno(fn, first_line - 1)
+    module = ast.parse(_CALL_TEMPLATE)
+    for node in ast.walk(module):  # the template's own lines point at ``def _eval``
+        if isinstance(node, (ast.stmt, ast.expr, ast.arg)):
+            node.lineno = node.end_lineno = first_line
+    make = module.body[0]
+    assert isinstance(make, ast.FunctionDef)
+    call = make.body[0]
+    assert isinstance(call, ast.FunctionDef) and isinstance(call.body[0], ast.If)
+    call.body[0].body.extend(body)
+    ast.fix_missing_locations(module)
+    namespace: dict[str, Any] = {}
+    globals_ = sys.modules[cls.__module__].__dict__
+    exec(compile(module, inspect.getsourcefile(method) or "<glideslope>", "exec"), globals_, namespace)
+    fast: Callable[[Schedule, Any], Any] = namespace["_make"](SCALAR)
+    fast.__doc__ = Schedule.__call__.__doc__
+    fast.__qualname__ = f"{cls.__qualname__}.__call__"
+    return fast
 
 
 def _same(a: Any, b: Any) -> bool:

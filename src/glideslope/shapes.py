@@ -92,6 +92,8 @@ class Cosine(_Decay):
     """
 
     exponent: float
+    _w: float  # pi / steps; None while unbound
+    _d: float  # start - end
 
     kind = "cosine"
 
@@ -99,13 +101,15 @@ class Cosine(_Decay):
         self, start: float = 1.0, end: float = 0.0, steps: Duration = None, exponent: float = 1.0
     ) -> None:
         self._init_decay(start, end, steps, exponent=v.positive("exponent", exponent))
+        n = self._n
+        self._set(_w=None if n is None else PI / n, _d=self.start - self.end)
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        n = self._n
-        c = 0.5 + 0.5 * xp.cos(PI * xp.minimum(t, n) / n)
+        # pi * min(t, steps) / steps, with pi / steps precomputed
+        c = 0.5 + 0.5 * xp.cos(self._w * xp.minimum(t, self._n))
         if self.exponent != 1.0:
             c = c**self.exponent
-        return self.end + (self.start - self.end) * c
+        return self.end + self._d * c
 
 
 class Polynomial(_Decay):
@@ -194,29 +198,7 @@ class Rex(_Decay):
         return self.end + (self.start - self.end) * ((1.0 - p) / (1.0 - 0.5 * p))
 
 
-def _g_linear(p: Any, xp: Any) -> Any:
-    return 1.0 - p
-
-
-def _g_cosine(p: Any, xp: Any) -> Any:
-    return 0.5 + 0.5 * xp.cos(PI * p)
-
-
-def _g_one_minus_sqrt(p: Any, xp: Any) -> Any:
-    return 1.0 - xp.sqrt(p)
-
-
-def _g_square(p: Any, xp: Any) -> Any:
-    return 1.0 - p * p
-
-
 COOLDOWN_SHAPES = ("linear", "cosine", "1-sqrt", "square", "exponential")
-_COOLDOWN_G = {
-    "linear": _g_linear,
-    "cosine": _g_cosine,
-    "1-sqrt": _g_one_minus_sqrt,
-    "square": _g_square,
-}
 
 
 class Cooldown(_Decay):
@@ -254,9 +236,18 @@ class Cooldown(_Decay):
 
     def _eval(self, t: Any, xp: Any) -> Any:
         p = xp.minimum(t, self._n) / self._n
-        if self.shape == "exponential":
+        shape = self.shape
+        if shape == "linear":
+            g = 1.0 - p
+        elif shape == "cosine":
+            g = 0.5 + 0.5 * xp.cos(PI * p)
+        elif shape == "1-sqrt":
+            g = 1.0 - xp.sqrt(p)
+        elif shape == "square":
+            g = 1.0 - p * p
+        else:  # exponential
             return self.start * (self.end / self.start) ** p
-        return self.end + (self.start - self.end) * _COOLDOWN_G[self.shape](p, xp)
+        return self.end + (self.start - self.end) * g
 
 
 class Exponential(Schedule):
@@ -324,7 +315,7 @@ class Exponential(Schedule):
         k = xp.maximum(t - self._delay, 0.0) / self._every
         if self.staircase:
             k = xp.floor(k)
-        value = self.start * self.rate**k
+        value = self.start * xp.power(self.rate, k)
         if self.end is not None:
             value = xp.maximum(value, self.end) if self.rate < 1 else xp.minimum(value, self.end)
         return value
@@ -359,7 +350,7 @@ class Step(Schedule):
         return None if self._every is None else math.inf
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        return self.start * self.rate ** xp.floor(t / self._every)
+        return self.start * xp.power(self.rate, xp.floor(t / self._every))
 
 
 class MultiStep(Schedule):
@@ -446,11 +437,14 @@ class Interpolate(Schedule):
     boundaries: tuple[float, ...]
     values: tuple[float, ...]
     shape: str
+    _b: list[float]
+    _v: list[float]
+    _last: int
 
     kind = "interpolate"
 
     def __init__(self, boundaries: Any = (0,), values: Any = (1.0,), shape: str = "linear") -> None:
-        b = v.increasing("boundaries", boundaries, minimum=0.0)
+        b = v.increasing("boundaries", boundaries, minimum=-math.inf)
         vals = v.reals("values", values)
         if len(vals) != len(b):
             raise ValueError(
@@ -459,19 +453,22 @@ class Interpolate(Schedule):
             )
         b = tuple(int(x) if x == int(x) else x for x in b)
         self._set(boundaries=b, values=vals, shape=v.choice("shape", shape, INTERPOLATIONS))
+        # padded so that every segment index k has knots k and k + 1 (one point: flat)
+        self._set(_b=list(b) if len(b) > 1 else [b[0], b[0] + 1], _v=list(vals) if len(b) > 1 else [vals[0]] * 2)
+        self._set(_last=len(self._b) - 2)
 
     def _length(self) -> float | None:
-        return math.ceil(self.boundaries[-1])
+        return max(0, math.ceil(self.boundaries[-1]))
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        b, vals = self.boundaries, self.values
-        out = vals[0] + 0.0 * t
-        cosine = self.shape == "cosine"
-        for i in range(len(b) - 1):
-            q = xp.minimum(xp.maximum(t - b[i], 0.0) / (b[i + 1] - b[i]), 1.0)
-            g = 0.5 - 0.5 * xp.cos(PI * q) if cosine else q
-            out = out + (vals[i + 1] - vals[i]) * g
-        return out
+        # the segment k with boundaries[k] <= t < boundaries[k + 1], clamped to the first/last
+        k = xp.minimum(xp.maximum(xp.count_le(self._b, t) - 1, 0), self._last)
+        b0, b1 = xp.take(self._b, k), xp.take(self._b, k + 1)
+        v0, v1 = xp.take(self._v, k), xp.take(self._v, k + 1)
+        q = xp.minimum(xp.maximum((t - b0) / (b1 - b0), 0.0), 1.0)
+        if self.shape == "cosine":
+            q = 0.5 - 0.5 * xp.cos(PI * q)
+        return v0 + (v1 - v0) * q
 
 
 class InverseSqrt(Schedule):
