@@ -214,7 +214,7 @@ class ExponentialDecay(_Dialect):
     def __init__(
         self,
         initial_learning_rate: float,
-        decay_steps: int,
+        decay_steps: float,
         decay_rate: float,
         staircase: bool = False,
         name: str = "ExponentialDecay",
@@ -295,7 +295,7 @@ class PolynomialDecay(_Dialect):
     def __init__(
         self,
         initial_learning_rate: float,
-        decay_steps: int,
+        decay_steps: float,
         end_learning_rate: float = 0.0001,
         power: float = 1.0,
         cycle: bool = False,
@@ -346,7 +346,7 @@ class InverseTimeDecay(_Dialect):
     def __init__(
         self,
         initial_learning_rate: float,
-        decay_steps: int,
+        decay_steps: float,
         decay_rate: float,
         staircase: bool = False,
         name: str = "InverseTimeDecay",
@@ -396,7 +396,7 @@ class CosineDecay(_Dialect):
     def __init__(
         self,
         initial_learning_rate: float,
-        decay_steps: int,
+        decay_steps: float,
         alpha: float = 0.0,
         name: str = "CosineDecay",
         warmup_target: float | None = None,
@@ -451,7 +451,7 @@ class CosineDecayRestarts(_Dialect):
     def __init__(
         self,
         initial_learning_rate: float,
-        first_decay_steps: int,
+        first_decay_steps: float,
         t_mul: float = 2.0,
         m_mul: float = 1.0,
         alpha: float = 0.0,

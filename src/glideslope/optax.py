@@ -533,10 +533,11 @@ def warmup_cosine_decay_schedule(
             f"decay_steps counts the warmup and must be > warmup_steps, got "
             f"decay_steps={decay_steps!r}, warmup_steps={warmup_steps!r}"
         )
-    alpha = 0.0 if peak == 0.0 else end / peak
+    # optax decays to ``peak * (end / peak)``; ``end`` itself is the same number to 1 ulp and
+    # reads better. With ``peak == 0`` optax's alpha is 0: the decay stays at 0, whatever end.
     schedules = [
         linear_schedule(init_value, peak, warm),
-        cosine_decay_schedule(peak, total - warm, alpha, exponent),
+        Cosine(peak, end if peak != 0.0 else 0.0, total - warm, exponent=v.positive("exponent", exponent)),
     ]
     return _join(schedules, [warm])
 
