@@ -44,7 +44,8 @@ def _worker(rank: int, port: int, out: dict) -> None:
 
 def test_plateau_decisions_are_equal_on_all_ranks():
     port = _free_port()
-    with mp.Manager() as manager:
+    # a spawned (not forked) manager: the test process may hold threads (JAX, torch)
+    with mp.get_context("spawn").Manager() as manager:
         out = manager.dict()
         mp.spawn(_worker, args=(port, out), nprocs=2, join=True)
         a, b = out[0], out[1]
