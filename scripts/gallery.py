@@ -101,6 +101,8 @@ ENTRIES: tuple[Entry, ...] = (
           "`factor * schedule(t)`", "3e-4 * cosine(steps=1000)"),
     Entry("product", "Composites", "Pointwise product of schedules (`a * b`).",
           "`a(t) * b(t)`", "cosine(steps=1000) * cyclic(low=0.5, high=1.0, up=50)"),
+    Entry("add", "Composites", "Pointwise sum of schedules, or a schedule plus an offset (`a + b`).",
+          "`a(t) + b(t)`", "0.5 * cosine(steps=1000) + 0.1 * cyclic(low=0.0, high=1.0, up=100)"),
     Entry("minimum", "Composites", "Pointwise minimum of schedules.",
           "`min(a(t), b(t), ...)`", "minimum(linear(steps=1000), constant(0.6, steps=1000))"),
     Entry("maximum", "Composites", "Pointwise maximum of schedules.",

@@ -372,7 +372,7 @@ class Product(_Pointwise):
 class Sum(_Pointwise):
     """Pointwise sum ``a(t) + b(t) + ...`` (write ``a + b``, or ``a + 0.1`` for an offset)."""
 
-    kind = "sum"
+    kind = "add"
 
     def _eval(self, t: Any, xp: Any) -> Any:
         out = self.schedules[0]._eval(t, xp)

@@ -40,7 +40,7 @@ def _decode(value: Any, where: str, allow_callables: bool) -> Any:
         unknown = set(kwargs) - set(cls._fields)
         if unknown:
             raise ValueError(f"{where}: {kind} takes {list(cls._fields)}, not {sorted(unknown)}")
-        if kind in ("product", "sum", "minimum", "maximum"):
+        if kind in ("product", "add", "minimum", "maximum"):
             return cls(*kwargs.get("schedules", ()))
         return cls(**kwargs)
     if isinstance(value, list):

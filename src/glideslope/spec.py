@@ -137,7 +137,7 @@ class _Evaluator:
         op = _BINOPS.get(type(node.op))
         if op is None:
             name = _OP_NAMES.get(type(node.op), type(node.op).__name__)
-            raise self.fail(node, f"the operator {name} is not allowed; use >>, * or /")
+            raise self.fail(node, f"the operator {name} is not allowed; use >>, *, / or +")
         left, right = self.eval(node.left), self.eval(node.right)
         for side in (left, right):
             if isinstance(side, bool) or not isinstance(side, (int, float, Schedule)):
@@ -188,12 +188,13 @@ _DISPATCH: dict[type[ast.AST], Callable[[_Evaluator, Any], Any]] = {
     ast.Call: _Evaluator._call,
 }
 
-_ALLOWED = "a SPEC holds only schedule constructor calls, numbers, strings, lists and the operators >>, *, /"
+_ALLOWED = "a SPEC holds only schedule constructor calls, numbers, strings, lists and the operators >>, *, /, +"
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.RShift: operator.rshift,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
+    ast.Add: operator.add,
 }
 
 _OP_NAMES: dict[type[Any], str] = {

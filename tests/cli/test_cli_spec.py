@@ -65,6 +65,12 @@ def test_every_public_schedule_constructor_is_allowed_and_nothing_else() -> None
             parse_spec(f"{not_a_constructor}('x')")
 
 
+def test_sum_and_offset() -> None:
+    s = parse_spec("cosine(steps=100) + 0.5 + linear(steps=100)")
+    assert s == gs.cosine(steps=100) + 0.5 + gs.linear(steps=100)
+    assert s(0) == pytest.approx(2.5) and s(100) == pytest.approx(0.5)
+
+
 def test_the_bound_worked_example() -> None:
     s = parse_spec("cosine(start=0.002, end=0.0001, steps=5000)")
     got = [s(t) for t in (0, 1250, 2500, 3750, 5000)]
@@ -99,7 +105,7 @@ INJECTIONS = [
     ("cosine(steps=10)[0]", "subscripting"),
     ("{'type': 'cosine'}", "a dict"),
     ("cosine(steps=10) if 1 else 0", "if-expression"),
-    ("cosine(steps=10) + cosine(steps=10)", "operator +"),
+    ("cosine(steps=10) - cosine(steps=10)", "operator -"),
     ("~1", "operator ~"),
     ("not 1", "operator not"),
     ("cosine", "is a constructor: call it"),
