@@ -8,3 +8,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install -q -e ".[dev]"
+# Fashion-MNIST for `glideslope bench --task fashion` (Debian's package; best effort, never fatal).
+if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || echo "setup: could not install dataset-fashion-mnist (the fashion benchmark task will say how)" >&2
+fi

@@ -30,7 +30,7 @@ from .cycles import one_cycle as _one_cycle
 from .schedule import Schedule
 
 SWEEPS = ("exp", "linear")
-SUGGESTIONS = ("valley", "steepest", "minimum")
+SUGGESTIONS = ("steepest", "valley", "minimum")
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,11 @@ class LRFinderResult:
     smoothed: list[float]
     stop_reason: str
     suggestions: dict[str, Suggestion] = field(default_factory=dict)
-    default: str = "valley"
+    default: str = "steepest"
 
     @property
     def suggested(self) -> float:
-        """The default suggestion's learning rate (valley, else steepest, else minimum/10)."""
+        """The default suggestion's learning rate (steepest, else valley, else minimum/10)."""
         for name in (self.default, *SUGGESTIONS):
             if name in self.suggestions:
                 return self.suggestions[name].lr
@@ -129,7 +129,7 @@ class LRFinderResult:
             suggestions={
                 k: Suggestion(k, float(s["lr"]), str(s["reason"])) for k, s in data["suggestions"].items()
             },
-            default=str(data.get("default", "valley")),
+            default=str(data.get("default", "steepest")),
         )
 
     def plot(self, path: str | None = None, ax: Any = None) -> Any:
@@ -181,8 +181,8 @@ class LRFinderResult:
 # ----------------------------------------------------------------------------------------
 
 def _valley(lrs: list[float], losses: list[float]) -> tuple[int, int, int] | None:
-    """fastai's valley: the longest strictly decreasing run (as a subsequence) of the smoothed
-    loss; pick the point two thirds of the way... precisely ``start + len/3 + len/6``."""
+    """fastai's valley: the longest strictly decreasing subsequence of the smoothed loss, from
+    ``a`` to ``b``; the pick is index ``a + int(len/3) + int(len/6)``, about half-way along."""
     n = len(losses)
     if n < 5:
         return None
@@ -207,7 +207,7 @@ def suggest(lrs: list[float], smoothed: list[float], sweep: str = "exp") -> dict
 
     * ``steepest``: where the smoothed loss falls fastest per unit of log-LR (per unit LR for a
       linear sweep), before the minimum;
-    * ``valley``: fastai's default, a point in the longest descending stretch of the curve;
+    * ``valley``: fastai's choice, a point half-way along the longest descending stretch;
     * ``minimum``: a tenth of the LR where the smoothed loss is lowest (the minimum itself is
       already too close to divergence).
     """
@@ -291,7 +291,7 @@ def find_lr(
     sweep: str = "exp",
     smoothing: float = 0.98,
     diverge: float = 4.0,
-    default: str = "valley",
+    default: str = "steepest",
     skip_start: int = 0,
 ) -> LRFinderResult:
     """Run an LR range test.
@@ -314,7 +314,13 @@ def find_lr(
         smoothing: EMA factor of the loss (0 = none; fastai uses 0.98), bias-corrected.
         diverge: stop when the smoothed loss exceeds ``diverge`` times its minimum (> 1), or
             when a loss is NaN or infinite.
-        default: which suggestion :attr:`LRFinderResult.suggested` returns.
+        default: which suggestion :attr:`LRFinderResult.suggested` returns: ``"steepest"``
+            (the default: on least-squares problems it lands at 0.04-0.3x the divergence
+            threshold for sweeps starting anywhere from 1e-7 to 1e-3), ``"valley"``
+            (fastai's default; it sits mid-way along the longest descent, so it moves with
+            ``start`` and is conservative when the curve falls from the first step) or
+            ``"minimum"`` (a tenth of the LR at the lowest smoothed loss; the smoothing lags,
+            so this lands near the threshold).
         skip_start: steps at the beginning left out of the suggestions (>= 0).
 
     Returns:

@@ -65,7 +65,7 @@ METHODS: dict[str, Method] = {
         Method("wsd-1-sqrt", "WSD: 5% warmup, 20% 1-sqrt cooldown",
                lambda n: warmup_stable_decay(steps=n, warmup="5%", cooldown="20%", shape="1-sqrt")),
         Method("plateau", "fixed LR, x0.5 when val loss stalls (patience 1 eval)", None, plateau=True),
-        Method("finder-one-cycle", "one-cycle, peak from the LR finder (valley)",
+        Method("finder-one-cycle", "one-cycle, peak from the LR finder (steepest descent)",
                lambda n: _bind(one_cycle(peak=1.0), n), finder=True),
         Method("schedule-free", "AdamWScheduleFree, 5% warmup, no schedule", None, schedule_free=True),
     )

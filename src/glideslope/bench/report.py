@@ -31,7 +31,9 @@ def mean_std(xs: list[float]) -> tuple[float, float]:
     return m, math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
 
 
-def bootstrap_ci(diffs: list[float], level: float = 0.95, resamples: int = 10_000, seed: int = 0) -> tuple[float, float]:
+def bootstrap_ci(
+    diffs: list[float], level: float = 0.95, resamples: int = 10_000, seed: int = 0
+) -> tuple[float, float]:
     """Percentile-bootstrap CI of the mean of paired differences."""
     import numpy as np
 
@@ -70,7 +72,11 @@ def target_loss(out: BenchOutcome) -> float | None:
     rows = out.eval_records.get("constant")
     if not rows:
         return None
-    last = [r["curve"][-1][1] for r in rows if r.get("curve") and r["curve"][-1][1] is not None and r["final_loss"] is not None]
+    last = [
+        r["curve"][-1][1]
+        for r in rows
+        if r.get("curve") and r["curve"][-1][1] is not None and r["final_loss"] is not None
+    ]
     return sum(last) / len(last) if last else None
 
 
@@ -187,7 +193,7 @@ def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
         # is reported too, but picking the best of several is biased in its favour
         primary = "cosine" if "cosine" in ev else min(scheduled, key=lambda m: rows[m]["loss"])
         bs = min(scheduled, key=lambda m: rows[m]["loss"])
-        d, lo, hi = gap("constant", primary)
+        d, lo, _hi = gap("constant", primary)
         pct = 100 * d / rows["constant"]["loss"] if math.isfinite(d) else math.nan
         extra = f"; best schedule: {txt('constant', bs)}" if bs != primary else ""
         res.append(("a schedule beats a fixed LR",
@@ -207,13 +213,13 @@ def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
             res.append(("one-cycle trains many times faster", "does not hold",
                         "one-cycle does not reach fixed LR's final loss within the budget on every seed"))
     if "cosine" in ev and "plateau" in ev:
-        d, lo, hi = gap("plateau", "cosine")
+        _d, lo, _hi = gap("plateau", "cosine")
         res.append(("cosine beats reduce-on-plateau", "holds" if lo > 0 else "does not hold",
                     txt("plateau", "cosine")))
     cos = [m for m in ("cosine", "warmup-cosine") if m in ev]
     if "wsd-1-sqrt" in ev and cos:
         c = min(cos, key=lambda m: rows[m]["loss"])
-        d, lo, hi = gap("wsd-1-sqrt", c)
+        d, lo, _hi = gap("wsd-1-sqrt", c)
         res.append(("WSD with 1-sqrt cooldown matches or beats cosine",
                     "holds" if (d <= 0 or lo <= 0) else "does not hold", txt("wsd-1-sqrt", c)))
     if "linear-to-zero" in ev:
@@ -221,7 +227,7 @@ def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
         if best == "linear-to-zero":
             res.append(("linear decay to zero is hard to beat", "holds", "linear-to-zero is the best method"))
         else:
-            d, lo, hi = gap("linear-to-zero", best)
+            _d, lo, _hi = gap("linear-to-zero", best)
             res.append(("linear decay to zero is hard to beat", "holds" if lo <= 0 else "does not hold",
                         txt("linear-to-zero", best)))
     return res
@@ -306,7 +312,7 @@ def format_cooldowns(out: CooldownOutcome) -> str:
             ca = mean_std([float(r["final_acc"]) for r in c if r.get("final_acc") is not None])
             row += f" {100 * wa[0]:.2f}% | {100 * ca[0]:.2f}% |"
         lines.append(row)
-    total_wsd = cfg.steps + sum(n - b for b, n in zip(out.branches, out.lengths))
+    total_wsd = (cfg.steps or 0) + sum(n - b for b, n in zip(out.branches, out.lengths))
     lines += ["", f"Compute per seed: WSD {total_wsd} steps for all four lengths "
                   f"(one constant run + four cooldowns), cosine {sum(out.lengths)} steps (four separate runs)."]
     return "\n".join(lines)

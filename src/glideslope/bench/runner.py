@@ -31,6 +31,8 @@ from .methods import DEFAULT_METHODS, METHODS, check_methods
 from .tasks import TASKS, Task
 
 SCHEMA = 1
+#: Which LR-finder suggestion ``finder-one-cycle`` peaks at (glideslope's default).
+FINDER_SUGGESTION = "steepest"
 
 
 # ----------------------------------------------------------------------------------------
@@ -271,8 +273,14 @@ def execute(
                         if progress is not None:
                             progress.advance(_note(rec))
             except BaseException:
+                # interrupted (Ctrl-C) or a run failed: what finished is saved; stop the rest
+                # now rather than waiting for the runs in flight
                 for fut in pending:
                     fut.cancel()
+                procs = list(getattr(pool, "_processes", {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in procs:
+                    proc.terminate()
                 raise
     return {j["key"]: done[j["key"]] for j in jobs}
 
@@ -357,7 +365,7 @@ def run_benchmark(cfg: BenchConfig, progress: bool = True,
     for m in cfg.methods:
         if METHODS[m].finder:
             finder_rec = recs[finder_job(cfg)["key"]]
-            best[m] = float(finder_rec["suggested"])
+            best[m] = float(finder_rec["finder"]["suggestions"][FINDER_SUGGESTION]["lr"])
             continue
         grid_records[m] = [recs[run_job_spec(cfg, m, lr, 0)["key"]] for lr in cfg.grid]
         best[m] = best_peak(grid_records[m])
@@ -469,7 +477,18 @@ def run_cooldowns(cfg: BenchConfig, peak: float, shape: str = "1-sqrt", progress
 
 
 __all__ = [
-    "BenchConfig", "BenchOutcome", "CooldownOutcome", "Progress", "append_result", "best_peak",
-    "check_grid", "execute", "job_key", "load_results", "parse_grid", "run_benchmark", "run_cooldowns",
+    "BenchConfig",
+    "BenchOutcome",
+    "CooldownOutcome",
+    "Progress",
     "Task",
+    "append_result",
+    "best_peak",
+    "check_grid",
+    "execute",
+    "job_key",
+    "load_results",
+    "parse_grid",
+    "run_benchmark",
+    "run_cooldowns",
 ]

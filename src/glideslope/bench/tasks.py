@@ -8,9 +8,10 @@ sees exactly the batches an unbroken run would) and evaluates on held-out data
 
 Tasks:
 
-* ``charlm`` (the default): a character-level transformer language model (about 230k
-  parameters, 240 steps of 16 x 64 characters by default) on Python source from the running interpreter's own standard library; the
-  validation loss is measured on held-out files (every 8th file of a fixed sorted subset).
+* ``charlm`` (the default): a character-level transformer language model (about 250k
+  parameters; 240 steps of 16 x 64 characters by default) on Python source from the running
+  interpreter's own standard library; the validation loss is measured on held-out files
+  (every 8th file of a fixed sorted subset).
 * ``fashion``: Fashion-MNIST with a small CNN, from Debian's ``dataset-fashion-mnist`` package
   (``apt-get install dataset-fashion-mnist``).
 * ``digits``: scikit-learn's bundled 8x8 digits with an MLP, a seconds-long smoke task.
@@ -103,8 +104,9 @@ class Task:
 
 
 def _eval_batches(model: Any, batches: list[tuple[Any, Any]], lm: bool) -> tuple[float, float]:
-    import torch
     import torch.nn.functional as F  # noqa: N812
+
+    import torch
 
     was_training = model.training
     model.eval()
@@ -180,8 +182,10 @@ class _CharTransformer:  # built lazily: torch is imported inside
 
             def forward(self, idx: Any) -> Any:
                 n = idx.shape[1]
-                x = self.tok(idx) + self.pos[:n]
-                mask = self.mask[:n, :n]
+                pos: Any = self.pos
+                full_mask: Any = self.mask
+                x = self.tok(idx) + pos[:n]
+                mask = full_mask[:n, :n]
                 for b in self.blocks:
                     x = b(x, mask)
                 return self.head(self.ln(x))
@@ -213,6 +217,7 @@ class CharLMTask(Task):
 
     def prepare(self) -> None:
         import numpy as np
+
         import torch
 
         chars = "\n\t" + "".join(chr(c) for c in range(32, 127))
@@ -220,7 +225,8 @@ class CharLMTask(Task):
         for i, ch in enumerate(chars):
             table[ord(ch)] = i
         files = stdlib_files()
-        train_parts, val_parts = [], []
+        train_parts: list[Any] = []
+        val_parts: list[Any] = []
         for i, p in enumerate(files):
             codes = table[np.frombuffer(p.read_bytes(), dtype=np.uint8)]
             (val_parts if i % 8 == 7 else train_parts).append(codes)
@@ -251,6 +257,7 @@ class CharLMTask(Task):
 
     def batch(self, seed: int, step: int) -> tuple[Any, Any]:
         import numpy as np
+
         import torch
 
         train = self._data["train"]
@@ -389,8 +396,9 @@ class DigitsTask(Task):
 
     def prepare(self) -> None:
         import numpy as np
-        import torch
         from sklearn.datasets import load_digits  # type: ignore[import-untyped,unused-ignore]
+
+        import torch
 
         digits = load_digits()
         x = torch.from_numpy((digits.data / 16.0).astype(np.float32))

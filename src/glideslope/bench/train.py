@@ -11,7 +11,9 @@ Job kinds:
 * ``"stable"``: the constant phase of WSD (warmup then the peak), saving a checkpoint at
   each step of ``save_at``;
 * ``"cosine"``: warmup then cosine to 0 (the cooldown study's reference runs);
-* ``"branch"``: a WSD cooldown started from the ``stable`` run's checkpoint at ``branch``.
+* ``"branch"``: a WSD cooldown started from the ``stable`` run's checkpoint at ``branch``
+  (with ``checkpoint`` None: the same WSD schedule trained from step 0, which must give the
+  same result, since batches depend only on ``(seed, step)``).
 """
 
 from __future__ import annotations
@@ -118,7 +120,9 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
 
     model = task.model(seed)
     opt = _make_optimizer(task, model, peak, steps, schedule_free)
-    if kind == "branch":
+    if kind == "branch" and job.get("checkpoint") is None:
+        start = 0  # the same WSD run, straight through (no checkpoint): for checks
+    elif kind == "branch":
         state = torch.load(job["checkpoint"], weights_only=True)
         if int(state["step"]) != start:
             raise ValueError(f"checkpoint {job['checkpoint']} is at step {state['step']}, not {start}")
