@@ -104,13 +104,18 @@ class NumpyNamespace:
         self.isfinite = np.isfinite
 
     def asstep(self, t: Any) -> Any:
+        # integer steps stay integers: NumPy promotes int64 with a float to float64 exactly
+        # (up to 2**53) in every formula, and a conversion pass over a big array is saved
         a = self.np.asarray(t)
         if a.dtype.kind not in "fiu":
             raise TypeError(f"step must be a number or an array of numbers, got dtype {a.dtype}")
-        return a.astype(self.np.float64) if a.dtype.kind in "iu" else a
+        if a.dtype.kind in "iu" and a.dtype.itemsize < 8:
+            return a.astype(self.np.int64)
+        return a
 
     def any_negative(self, t: Any) -> bool:
-        return bool(self.np.any(~(t >= 0)))
+        # one reduction; a NaN minimum fails the comparison too
+        return bool(t.size) and not t.min() >= 0
 
     def count_le(self, boundaries: Sequence[float], t: Any) -> Any:
         idx = self.np.searchsorted(self.np.asarray(boundaries, dtype=float), t, side="right")
