@@ -2,11 +2,18 @@
 """Per-step cost of ``scheduler.step()``: glideslope.torch against torch's own class, in the
 same process, with 1 and 64 param groups. Prints a markdown table.
 
-    .venv/bin/python benchmarks/bench_torch_step.py
+Each round builds a fresh optimizer + scheduler of each library and times ``n`` steps of
+each, torch and glideslope alternating (which goes first alternates too); a class's figure is
+the best round of each (the least disturbed by other work on the machine), and the ratio is
+glideslope's time over torch's.
+
+    .venv/bin/python benchmarks/bench_torch_step.py [--rounds 9] [--only StepLR,OneCycleLR]
 """
 
 from __future__ import annotations
 
+import argparse
+import gc
 import time
 import warnings
 from collections.abc import Callable
@@ -38,36 +45,57 @@ CASES: dict[str, Callable[[Any, torch.optim.Optimizer], Any]] = {
 }
 
 
-def per_step(lib: Any, make: Callable[[Any, torch.optim.Optimizer], Any], groups: int, n: int) -> float:
+def build(lib: Any, make: Callable[[Any, torch.optim.Optimizer], Any], groups: int) -> Any:
     params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(groups)]
     o = torch.optim.SGD([{"params": [p], "lr": 0.1} for p in params], lr=0.1, momentum=0.9)
     o._opt_called = True  # type: ignore[attr-defined]
-    s = make(lib, o)
-    plateau = "ReduceLROnPlateau" in type(s).__name__
-    best = float("inf")
-    for _ in range(5):
+    return make(lib, o)
+
+
+def run(s: Any, n: int) -> float:
+    """Seconds per ``step()`` over ``n`` steps."""
+    step = s.step
+    if "ReduceLROnPlateau" in type(s).__name__:
+        metrics = [1.0 / (1 + i) for i in range(n)]
         t0 = time.perf_counter()
-        if plateau:
-            for i in range(n):
-                s.step(1.0 / (1 + i))
-        else:
-            for _ in range(n):
-                s.step()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best * 1e6
+        for m in metrics:
+            step(m)
+        return (time.perf_counter() - t0) / n
+    t0 = time.perf_counter()
+    for _ in range(n):
+        step()
+    return (time.perf_counter() - t0) / n
+
+
+def measure(make: Callable[[Any, torch.optim.Optimizer], Any], groups: int, n: int, rounds: int) -> tuple[float, float]:
+    """Best µs/step of torch and of glideslope over interleaved rounds."""
+    best = {T: float("inf"), G: float("inf")}
+    for r in range(rounds):
+        order = (T, G) if r % 2 == 0 else (G, T)
+        for lib in order:
+            s = build(lib, make, groups)
+            gc.collect()
+            best[lib] = min(best[lib], run(s, n))
+    return best[T] * 1e6, best[G] * 1e6
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds per case (best is kept)")
+    parser.add_argument("--only", default="", help="comma-separated class names")
+    args = parser.parse_args()
+    only = {x for x in args.only.split(",") if x}
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     print("| class | groups | torch (µs/step) | glideslope (µs/step) | ratio |")
     print("|---|---:|---:|---:|---:|")
     for name, make in CASES.items():
+        if only and name not in only:
+            continue
         for groups in (1, 64):
-            n = 2000 if groups == 1 else 300
-            a = per_step(T, make, groups, n)
-            b = per_step(G, make, groups, n)
-            print(f"| {name} | {groups} | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+            n = 2000 if groups == 1 else 200
+            a, b = measure(make, groups, n, args.rounds)
+            print(f"| {name} | {groups} | {a:.2f} | {b:.2f} | {b / a:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

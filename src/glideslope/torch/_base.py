@@ -15,6 +15,19 @@ edit, another scheduler of a :class:`ChainedScheduler`, a scheduler built on top
 torch's result depends on that foreign value; a class whose torch counterpart reads the
 current learning rate then switches that group to torch's chained rule, so its numbers stay
 torch's.
+
+How ``step()`` stays cheap
+--------------------------
+Most classes are ``lr_i(t) = a_i + b_i * m(t)``: one engine schedule ``m`` (the multiplier)
+shared by every group, and per-group constants ``a_i``, ``b_i``. The values of ``m`` (and of a
+cycled momentum's multiplier) are evaluated by the engine's array path, a block of
+:data:`BLOCK` consecutive steps at a time (blocks aligned on multiples of :data:`BLOCK`, so a
+resumed run reads the very same numbers), and ``step()`` reads one entry: it costs the same
+whatever the shape, and a fraction of torch's own ``step()``. ``step()`` does torch's work
+(the step-order warning on the first call, ``_step_count``, ``last_epoch``, the group values,
+a fresh ``_last_lr`` list) without the ``get_lr()`` round trip; anything unusual (a tensor
+learning rate, a value changed by someone else, a step outside the table) takes the general
+path.
 """
 
 from __future__ import annotations
@@ -33,7 +46,15 @@ from torch import Tensor
 
 from ..schedule import SCALAR
 
-__all__ = ["EPOCH_DEPRECATION_WARNING", "GlideScheduler", "LRScheduler"]
+try:  # the torch extra installs numpy; without it blocks are filled by the scalar path
+    import numpy as _np
+except ImportError:  # pragma: no cover
+    _np = None
+
+__all__ = ["BLOCK", "EPOCH_DEPRECATION_WARNING", "GlideScheduler", "LRScheduler"]
+
+#: steps per block of tabulated multiplier values (see the module docs)
+BLOCK = 1024
 
 #: torch's text for ``step(epoch)``, kept word for word so filters written for torch still match.
 EPOCH_DEPRECATION_WARNING: str = _tls.EPOCH_DEPRECATION_WARNING
@@ -217,6 +238,19 @@ class GlideScheduler(LRScheduler):
     #: attributes (beyond the common ones) saved by state_dict, each a plain value
     _state_keys: ClassVar[tuple[str, ...]] = ()
 
+    # the tabulated form ``lr_i(t) = a_i + b_i * m(t)`` (see the module docs); a class that
+    # uses it calls :meth:`_set_curve` and implements :meth:`_coefficients`
+    _curve: Any = None  # the engine schedule m, evaluated at t + _offset
+    _mcurve: Any = None  # the momentum multiplier (or None)
+    _offset: float = 0.0
+    _limit: float = math.inf  # the table covers integer t in [0, _limit)
+    _lo: int = 0  # the block held: t in [_lo, _hi)
+    _hi: int = 0
+    _vals: list[float]
+    _mvals: list[float]
+    _a: list[float]
+    _b: list[float]
+
     optimizer: Optimizer
     base_lrs: list[Any]
     last_epoch: int
@@ -261,6 +295,7 @@ class GlideScheduler(LRScheduler):
         self._follow = [False] * len(self.optimizer.param_groups)
         self._step_count = 1
         self._is_initial = True
+        self._prepare()
         try:
             self.last_epoch = last_epoch + 1
             self._last_lr = list(self.base_lrs)
@@ -286,9 +321,72 @@ class GlideScheduler(LRScheduler):
         """Undo the initial step (what SequentialLR does to the schedulers it holds)."""
         self.last_epoch -= 1
 
+    # -- the tabulated multiplier -----------------------------------------------------------
+
+    def _set_curve(self, curve: Any, mcurve: Any = None, offset: float = 0.0, limit: float = math.inf) -> None:
+        """Use ``lr_i(t) = a_i + b_i * curve(t + offset)`` (and a momentum multiplier ``mcurve``)
+        for integer steps ``0 <= t < limit``; drops the block held."""
+        self._curve, self._mcurve, self._offset, self._limit = curve, mcurve, float(offset), limit
+        self._lo = self._hi = 0
+        self._vals, self._mvals = [], []
+
+    def _coefficients(self) -> tuple[list[float], list[float]]:
+        """``(a, b)``: each group's ``lr_i = a_i + b_i * m`` (a tabulated class overrides it)."""
+        return [0.0] * len(self._bases), list(self._bases)
+
+    def _prepare(self) -> None:
+        """Recompute the per-group constants (after construction or a state load)."""
+        self._a, self._b = self._coefficients()
+
+    def _m(self, t: float) -> float:
+        """The multiplier at step ``t``."""
+        if t.__class__ is int and self._lo <= t < self._hi:  # type: ignore[operator]
+            return self._vals[t - self._lo]  # type: ignore[operator]
+        return self._refill(t)
+
+    def _h(self, t: float) -> float:
+        """The momentum multiplier at step ``t``."""
+        if t.__class__ is int and self._lo <= t < self._hi:  # type: ignore[operator]
+            return self._mvals[t - self._lo]  # type: ignore[operator]
+        self._refill(t)
+        if t.__class__ is int and self._lo <= t < self._hi:  # type: ignore[operator]
+            return self._mvals[t - self._lo]  # type: ignore[operator]
+        return float(self._mcurve(t + self._offset))
+
+    def _refill(self, t: float) -> float:
+        """``m(t)`` for a step outside the block held: load the block holding ``t`` (evaluated
+        by the engine's array path), or, for a step the table does not cover (a fraction, past
+        ``_limit``), evaluate the scalar path."""
+        if t.__class__ is not int or not 0 <= t < self._limit:
+            return float(self._curve(t + self._offset))
+        lo = t - t % BLOCK  # type: ignore[operator]
+        hi = int(min(lo + BLOCK, self._limit))
+        if _np is not None:
+            steps = _np.arange(lo, hi, dtype=_np.float64)
+            if self._offset:
+                steps = steps + self._offset
+            self._vals = self._curve(steps).tolist()
+            if self._mcurve is self._curve:
+                self._mvals = self._vals
+            elif self._mcurve is not None:
+                self._mvals = self._mcurve(steps).tolist()
+        else:  # pragma: no cover
+            xs = [x + self._offset for x in range(lo, hi)]
+            self._vals = [float(self._curve(x)) for x in xs]
+            if self._mcurve is not None:
+                self._mvals = [float(self._mcurve(x)) for x in xs]
+        self._lo, self._hi = lo, hi
+        return self._vals[t - lo]  # type: ignore[operator]
+
+    def _closed_table(self, t: int) -> list[float]:
+        m = self._m(t)
+        return [a + b * m for a, b in zip(self._a, self._b)]
+
     # -- stepping -------------------------------------------------------------------------
 
     def _closed(self, t: int) -> list[float]:
+        if self._curve is not None:
+            return self._closed_table(t)
         raise NotImplementedError
 
     def _chain(self, i: int, lr: float, t: int) -> float:
@@ -327,18 +425,64 @@ class GlideScheduler(LRScheduler):
                 g["lr"] = v
         self._last_lr = out
 
+    def _fast_ok(self) -> bool:
+        """Whether the learning rates are floats we wrote last (no tensor, nobody else changed
+        them) and no group follows a chained rule: then a step may skip the general path."""
+        groups = self.optimizer.param_groups
+        last = self._last_lr
+        if len(groups) != len(last) or True in self._follow:
+            return False
+        for g, x in zip(groups, last):
+            if g["lr"] is not x:
+                return False
+        return True
+
+    def _write_fast(self, m: float) -> bool:
+        """Write ``lr_i = a_i + b_i * m`` when it is safe to skip the general path: float
+        learning rates that are the ones we wrote last (no tensor, nobody else changed them),
+        no group following a chained rule. Returns whether it wrote."""
+        groups = self.optimizer.param_groups
+        last = self._last_lr
+        if len(groups) != len(last) or True in self._follow:
+            return False
+        if len(groups) == 1:
+            g = groups[0]
+            if g["lr"] is not last[0]:
+                return False
+            v = self._a[0] + self._b[0] * m
+            g["lr"] = v
+            self._last_lr = [v]
+            return True
+        for g, x in zip(groups, last):
+            if g["lr"] is not x:
+                return False
+        values = [a + b * m for a, b in zip(self._a, self._b)]
+        for g, v in zip(groups, values):
+            g["lr"] = v
+        self._last_lr = values
+        return True
+
+    def _write_momentum(self, h: float) -> None:
+        """Hook of the classes that cycle momentum: write it for multiplier ``h``."""
+
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or, deprecated as in torch, jump to ``epoch``)."""
         if self._step_count == 1:
             _warn_step_order(self)
         self._step_count += 1
-        if epoch is None:
-            self.last_epoch += 1
-            self._apply(self.last_epoch)
-        else:
+        if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
             self.last_epoch = epoch
             self._apply(epoch, closed=True)
+            return
+        t = self.last_epoch + 1
+        self.last_epoch = t
+        lo = self._lo
+        if lo <= t < self._hi and self._write_fast(self._vals[t - lo]):
+            if self._mcurve is not None:
+                self._write_momentum(self._mvals[t - lo])
+            return
+        self._apply(t)
 
     def get_lr(self) -> list[float | Tensor]:
         """The values at ``last_epoch`` (closed form). Use :meth:`get_last_lr` to read the
@@ -387,6 +531,7 @@ class GlideScheduler(LRScheduler):
         self._follow = [bool(x) for x in state_dict.get("_follow", [False] * n)]
         self._load_extra(state_dict)
         self._rebuild()
+        self._prepare()
 
     def _rebuild(self) -> None:
         """Recompute derived values after a state load (the per-group schedules)."""

@@ -30,6 +30,7 @@ from ._base import (
     EPOCH_DEPRECATION_WARNING,
     GlideScheduler,
     LRScheduler,
+    _warn_step_order,
     as_float,
     check_int,
     check_optimizer,
@@ -63,13 +64,8 @@ __all__ = [
 
 
 class _Scaled(GlideScheduler):
-    """A multiplier schedule ``f`` shared by all groups: ``lr_i(t) = base_lr_i * f(t)``."""
-
-    _f: Callable[[float], float]
-
-    def _closed(self, t: int) -> list[float]:
-        f = self._f(t)
-        return [b * f for b in self._bases]
+    """A multiplier schedule ``m`` shared by all groups: ``lr_i(t) = base_lr_i * m(t)``
+    (tabulated, see :mod:`glideslope.torch._base`)."""
 
 
 def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float]]:
@@ -113,10 +109,25 @@ class LambdaLR(GlideScheduler):
             if not callable(fn):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         self._fns = [shapes.function(fn)._eval for fn in self.lr_lambdas]
+        # one function for every group (the usual case) is called once per step
+        self._shared = all(fn is self.lr_lambdas[0] for fn in self.lr_lambdas)
         super().__init__(optimizer, last_epoch)
 
     def _closed(self, t: int) -> list[float]:
+        if self._shared:
+            m = self._fns[0](t, _SCALAR)
+            return [b * m for b in self._bases]
         return [b * fn(t, _SCALAR) for b, fn in zip(self._bases, self._fns)]
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch (or, deprecated as in torch, jump to ``epoch``)."""
+        if epoch is not None or self._step_count == 1 or not self._shared or not self._fast_ok():
+            super().step(epoch)
+            return
+        self._step_count += 1
+        t = self.last_epoch + 1
+        self.last_epoch = t
+        self._write_fast(self._fns[0](t, _SCALAR))
 
     def _extra_state(self) -> dict[str, Any]:
         return {"lr_lambdas": _lambda_state(self.lr_lambdas)}
@@ -152,6 +163,32 @@ class MultiplicativeLR(GlideScheduler):
 
     def _closed(self, t: int) -> list[float]:
         return [as_float(g["lr"]) for g in self.optimizer.param_groups]
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch: multiply each group's learning rate by ``lr_lambda(epoch)``."""
+        if epoch is not None or self._step_count == 1:
+            super().step(epoch)
+            return
+        self._step_count += 1
+        t = self.last_epoch + 1
+        self.last_epoch = t
+        groups = self.optimizer.param_groups
+        fns = self.lr_lambdas
+        if len(fns) == len(groups):
+            for g in groups:
+                if g["lr"].__class__ is not float:
+                    break
+            else:  # float learning rates: no tensor to fill in place or clone
+                if all(fn is fns[0] for fn in fns):  # one function: called once per step
+                    f = fns[0](t)
+                    values = [g["lr"] * f for g in groups]
+                else:
+                    values = [g["lr"] * fn(t) for g, fn in zip(groups, fns)]
+                for g, v in zip(groups, values):
+                    g["lr"] = v
+                self._last_lr = values
+                return
+        self._apply(t)
 
     def _apply(self, t: int, closed: bool = False) -> None:
         groups = self.optimizer.param_groups
@@ -203,7 +240,7 @@ class StepLR(_Scaled):
         super().__init__(optimizer, last_epoch)
 
     def _rebuild(self) -> None:
-        self._f = evaluate(shapes.step(1.0, self.gamma, self.step_size))
+        self._set_curve(shapes.step(1.0, self.gamma, self.step_size))
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         return lr if t == 0 or t % self.step_size else lr * self.gamma
@@ -250,7 +287,7 @@ class MultiStepLR(_Scaled):
                 for k in range(1, max(rest.values()) + 1)
             ]
             s = start * (levels[0] if len(levels) == 1 else compose.product(*levels))
-        self._f = evaluate(s)
+        self._set_curve(s)
 
     def _extra_state(self) -> dict[str, Any]:
         return {"milestones": dict(self.milestones), "gamma": self.gamma}
@@ -291,7 +328,7 @@ class ConstantLR(_Scaled):
             s: Any = shapes.constant(self.factor)
         else:
             s = compose.join([shapes.constant(self.factor), shapes.constant(1.0)], [self.total_iters])
-        self._f = evaluate(s)
+        self._set_curve(s)
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         if t == 0:
@@ -344,7 +381,7 @@ class LinearLR(_Scaled):
             s: Any = shapes.constant(self.start_factor)
         else:
             s = shapes.linear(self.start_factor, self.end_factor, self.total_iters)
-        self._f = evaluate(s)
+        self._set_curve(s)
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         if t == 0:
@@ -373,7 +410,7 @@ class ExponentialLR(_Scaled):
         super().__init__(optimizer, last_epoch)
 
     def _rebuild(self) -> None:
-        self._f = evaluate(shapes.exponential(1.0, self.gamma, 1))
+        self._set_curve(shapes.exponential(1.0, self.gamma, 1))
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         return lr if self._is_initial else lr * self.gamma
@@ -406,7 +443,7 @@ class PolynomialLR(_Scaled):
             s: Any = shapes.constant(1.0)
         else:
             s = shapes.polynomial(1.0, 0.0, self.total_iters, self.power)
-        self._f = evaluate(s)
+        self._set_curve(s)
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         if self._is_initial or t > self.total_iters:
@@ -441,12 +478,11 @@ class CosineAnnealingLR(GlideScheduler):
 
     def _rebuild(self) -> None:
         n = self.T_max
-        self._g = evaluate(compose.repeat(shapes.cosine(1.0, 0.0, n) >> shapes.cosine(0.0, 1.0, n)))
+        self._set_curve(compose.repeat(shapes.cosine(1.0, 0.0, n) >> shapes.cosine(0.0, 1.0, n)))
 
-    def _closed(self, t: int) -> list[float]:
-        g = self._g(t)
+    def _coefficients(self) -> tuple[list[float], list[float]]:
         m = self.eta_min
-        return [m + (b - m) * g for b in self._bases]
+        return [m] * len(self._bases), [b - m for b in self._bases]
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         n, m = self.T_max, self.eta_min
@@ -498,7 +534,11 @@ class CosineAnnealingWarmRestarts(GlideScheduler):
 
     def _rebuild(self) -> None:
         self._sched = cycles.cosine_restarts(1.0, 0.0, self.T_0, period_mult=float(self.T_mult))
-        self._g = evaluate(self._sched)
+        self._set_curve(self._sched)
+
+    def _coefficients(self) -> tuple[list[float], list[float]]:
+        m = self.eta_min
+        return [m] * len(self._bases), [b - m for b in self._bases]
 
     def _cycle(self) -> tuple[float, int]:
         """(start of the current cycle, its length)."""
@@ -529,9 +569,10 @@ class CosineAnnealingWarmRestarts(GlideScheduler):
         return self._cycle()[1]
 
     def _closed(self, t: int) -> list[float]:
-        g = self._g(self._position)
-        m = self.eta_min
-        return [m + (b - m) * g for b in self._bases]
+        p = self._position
+        k = int(p)
+        g = self._m(k if k == p else p)
+        return [a + b * g for a, b in zip(self._a, self._b)]
 
     def _start(self, last_epoch: int) -> None:
         self._position = float(last_epoch + 1)
@@ -544,19 +585,47 @@ class CosineAnnealingWarmRestarts(GlideScheduler):
     def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or go to ``epoch`` (a float is allowed: fractions of an epoch)."""
         if self._step_count == 1:
-            from ._base import _warn_step_order
-
             _warn_step_order(self)
         self._step_count += 1
         if epoch is None:
-            self._position += 1.0
+            p = self._position + 1.0
+            self._position = p
             self.last_epoch += 1
+            k = int(p)
+            lo = self._lo
+            if k == p and lo <= k < self._hi and self._write_fast(self._vals[k - lo]):
+                return
         else:
             if epoch < 0:
                 raise ValueError(f"Expected non-negative epoch, but got {epoch}")
             self._position = float(epoch)
             self.last_epoch = math.floor(epoch)
         self._apply(self.last_epoch)
+
+
+class _CycledMomentum(GlideScheduler):
+    """A class that may cycle momentum (or ``betas[0]``): ``w_i = c_i + d_i * h(t)``."""
+
+    cycle_momentum: bool
+    use_beta1: bool
+    base_momentums: list[Any]
+    max_momentums: list[Any]
+    _mc: list[float]
+    _md: list[float]
+
+    def _write_momentum(self, h: float) -> None:
+        groups = self.optimizer.param_groups
+        if self.use_beta1:
+            for g, c, d in zip(groups, self._mc, self._md):
+                write_beta1(g, c + d * h, True)
+            return
+        for g, c, d in zip(groups, self._mc, self._md):
+            w = c + d * h
+            cur = g["momentum"]
+            if cur.__class__ is float or not isinstance(cur, Tensor):
+                g["momentum"] = w
+            else:
+                cur.fill_(w)
 
 
 def _cycle_momentum_setup(
@@ -577,7 +646,7 @@ def _cycle_momentum_setup(
             g["base_momentum"] = lo
 
 
-class CyclicLR(GlideScheduler):
+class CyclicLR(_CycledMomentum):
     """Cyclical learning rate: ``lr_i = base_lr_i + (max_lr_i - base_lr_i) * g(t)`` and, with
     ``cycle_momentum``, ``momentum_i = max_momentum_i - (max_momentum_i - base_momentum_i) *
     g(t)``, where ``g`` is the engine's :func:`glideslope.cyclic` from 0 to 1: with
@@ -588,12 +657,6 @@ class CyclicLR(GlideScheduler):
 
     Args: as torch's ``CyclicLR``.
     """
-
-    cycle_momentum: bool
-    use_beta1: bool
-    base_momentums: list[Any]
-    max_momentums: list[Any]
-
 
     def __init__(
         self,
@@ -637,6 +700,7 @@ class CyclicLR(GlideScheduler):
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
         self._bases = [as_float(b) for b in base_lrs]
+        self._prepare()
 
     def scale_fn(self, x: float) -> float:
         """The amplitude scale of ``mode`` (or the custom ``scale_fn``) at ``x``."""
@@ -652,21 +716,27 @@ class CyclicLR(GlideScheduler):
         up = self._up if self._up != int(self._up) else int(self._up)
         down = self._down if self._down != int(self._down) else int(self._down)
         if self._scale_fn_custom is not None:
+            # a user's scale_fn takes scalars and may keep state: scalar path, step by step
             s = cycles.cyclic(0.0, 1.0, up, down, scale_fn=self._scale_fn_custom, scale_by=self.scale_mode)
+            self._set_curve(s, s if self.cycle_momentum else None, limit=0)
         else:
             s = cycles.cyclic(0.0, 1.0, up, down, mode=self.mode, gamma=self.gamma)
-        self._g = evaluate(s)
+            self._set_curve(s, s if self.cycle_momentum else None)
         self._maxes = [as_float(m) for m in self.max_lrs]
         if self.cycle_momentum:
             self._mlo = [as_float(m) for m in self.base_momentums]
             self._mhi = [as_float(m) for m in self.max_momentums]
 
+    def _coefficients(self) -> tuple[list[float], list[float]]:
+        if self.cycle_momentum:  # hi - (hi - lo) * g
+            self._mc, self._md = list(self._mhi), [-(hi - lo) for lo, hi in zip(self._mlo, self._mhi)]
+        return list(self._bases), [m - b for b, m in zip(self._bases, self._maxes)]
+
     def _closed(self, t: int) -> list[float]:
-        g = self._g(t)
+        g = self._m(t)
         if self.cycle_momentum:
-            for lo, hi, grp in zip(self._mlo, self._mhi, self.optimizer.param_groups):
-                write_beta1(grp, hi - (hi - lo) * g, self.use_beta1)
-        return [b + (m - b) * g for b, m in zip(self._bases, self._maxes)]
+            self._write_momentum(g)
+        return [a + b * g for a, b in zip(self._a, self._b)]
 
     def _extra_state(self) -> dict[str, Any]:
         fn = self._scale_fn_custom
@@ -690,7 +760,7 @@ class CyclicLR(GlideScheduler):
             self._scale_fn_custom.__dict__.update(fn)
 
 
-class OneCycleLR(GlideScheduler):
+class OneCycleLR(_CycledMomentum):
     """The 1cycle policy. With ``T = total_steps``, ``initial = max_lr / div_factor`` and
     ``min = initial / final_div_factor``, the learning rate is annealed (cosine
     ``b + (a - b) * (1 + cos(pi * q)) / 2`` or linear ``a + (b - a) * q``) through the knots
@@ -706,12 +776,6 @@ class OneCycleLR(GlideScheduler):
 
     Args: as torch's ``OneCycleLR``, plus ``hold_final``.
     """
-
-    cycle_momentum: bool
-    use_beta1: bool
-    base_momentums: list[Any]
-    max_momentums: list[Any]
-
 
     def __init__(
         self,
@@ -802,9 +866,19 @@ class OneCycleLR(GlideScheduler):
             raise ValueError(f"total_steps={self.total_steps} is too small for a 1cycle schedule (needs >= 2)")
         self._shift = -knots[0]
         ks = [k + self._shift for k in knots]
-        self._lr_curve = evaluate(shapes.interpolate(ks, lr_vals, shape=shape))
-        self._mom_curve = evaluate(shapes.interpolate(ks, mom_vals, shape=shape))
+        lr_curve = shapes.interpolate(ks, lr_vals, shape=shape)
+        mom_curve = shapes.interpolate(ks, mom_vals, shape=shape)
+        self._lr_curve = evaluate(lr_curve)
+        self._mom_curve = evaluate(mom_curve)
         self._last_phase = (ks[-2], ks[-1])
+        # tabulated while t + shift <= the last knot; past it, _at's extrapolation or hold
+        self._set_curve(lr_curve, mom_curve if self.cycle_momentum else None, offset=self._shift,
+                        limit=math.floor(ks[-1] - self._shift) + 1)
+
+    def _coefficients(self) -> tuple[list[float], list[float]]:
+        if self.cycle_momentum:  # hi + (lo - hi) * h
+            self._mc, self._md = list(self._mhi), [lo - hi for lo, hi in zip(self._mlo, self._mhi)]
+        return [0.0] * len(self._maxes), list(self._maxes)
 
     def _at(self, curve: Callable[[float], float], t: int) -> float:
         x = t + self._shift
@@ -823,12 +897,15 @@ class OneCycleLR(GlideScheduler):
             raise ValueError(
                 f"Tried to step {t} times. The specified number of total steps is {self.total_steps}"
             )
-        g = self._at(self._lr_curve, t)
+        if t < self._limit:
+            g = self._m(t)
+            h = self._h(t) if self.cycle_momentum else 0.0
+        else:
+            g = self._at(self._lr_curve, t)
+            h = self._at(self._mom_curve, t) if self.cycle_momentum else 0.0
         if self.cycle_momentum:
-            h = self._at(self._mom_curve, t)
-            for lo, hi, grp in zip(self._mlo, self._mhi, self.optimizer.param_groups):
-                write_beta1(grp, hi + (lo - hi) * h, self.use_beta1)
-        return [m * g for m in self._maxes]
+            self._write_momentum(h)
+        return [a + b * g for a, b in zip(self._a, self._b)]
 
     def _extra_state(self) -> dict[str, Any]:
         state = {
@@ -896,14 +973,41 @@ class SWALR(GlideScheduler):
         else:
             a = shapes.linear(0.0, 1.0, n)
         self._alpha = evaluate(a)
+        self._set_curve(a)  # tabulated alpha, indexed by the step count
 
     def _s(self) -> int:
         s = self._step_count - 1
         return max(1, s) if self.anneal_epochs == 0 else s
 
     def _closed(self, t: int) -> list[float]:
-        a = self._alpha(self._s())
+        a = self._m(self._s())
         return [as_float(g["swa_lr"]) * a + l0 * (1 - a) for g, l0 in zip(self.optimizer.param_groups, self._lr0)]
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step of the annealing."""
+        if self._step_count == 1:
+            _warn_step_order(self)
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self.last_epoch = epoch
+            self._apply(epoch, closed=True)
+            return
+        self.last_epoch += 1
+        if not self._fast_ok():
+            self._apply(self.last_epoch)
+            return
+        s = self._step_count - 1
+        if self.anneal_epochs == 0 and s < 1:
+            s = 1
+        a = self._m(s)
+        b = 1 - a
+        values = []
+        for g, l0 in zip(self.optimizer.param_groups, self._lr0):
+            swa = g["swa_lr"]
+            values.append((swa if swa.__class__ is float else as_float(swa)) * a + l0 * b)
+            g["lr"] = values[-1]
+        self._last_lr = values
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         # a foreign learning rate: find the lr0 it implies (torch's inversion), then continue
