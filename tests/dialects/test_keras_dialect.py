@@ -38,7 +38,7 @@ def theirs_on(fn: Any, steps: np.ndarray) -> np.ndarray:
 
 def ours_on(s: Any, steps: np.ndarray) -> np.ndarray:
     out = s(steps)
-    assert str(out.dtype) == keras.config.floatx()
+    assert keras.backend.standardize_dtype(out.dtype) == keras.config.floatx()
     return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float64)
 
 
