@@ -53,7 +53,21 @@ _Base: Any = keras.optimizers.schedules.LearningRateSchedule
 # -- shapes Keras has and the catalogue does not --------------------------------------------
 
 
-class InverseTime(Schedule):
+class _KerasShape(Schedule):
+    """Base of the two shapes below: Keras formulas the native catalogue does not offer.
+
+    They are not registered as native kinds (not constructors of the SPEC language or
+    ``from_config``): serialize the Keras schedule that holds one with Keras instead.
+    """
+
+    def to_config(self) -> dict[str, Any]:
+        raise TypeError(
+            f"{self.kind} is internal to glideslope.keras and has no native config; serialize "
+            f"the Keras schedule with keras.optimizers.schedules.serialize() instead"
+        )
+
+
+class InverseTime(_KerasShape):
     """Inverse-time decay: ``start / (1 + rate * t / every)`` (``floor(t / every)`` when
     ``staircase``).
 
@@ -64,7 +78,6 @@ class InverseTime(Schedule):
         staircase: decay in whole steps of ``every``.
     """
 
-    kind = "keras_inverse_time"
     start: float
     rate: float
     every: float
@@ -85,7 +98,7 @@ class InverseTime(Schedule):
         return self.start / (1.0 + self.rate * p)
 
 
-class PolynomialCycle(Schedule):
+class PolynomialCycle(_KerasShape):
     """Polynomial decay that restarts on a longer horizon each cycle (Keras's ``cycle=True``).
 
     With ``T_t = steps * max(ceil(t / steps), 1)``: ``end + (start - end) * (1 - t / T_t) **
@@ -98,7 +111,6 @@ class PolynomialCycle(Schedule):
         power: the exponent (> 0).
     """
 
-    kind = "keras_polynomial_cycle"
     start: float
     end: float
     steps: float
@@ -118,31 +130,9 @@ class PolynomialCycle(Schedule):
         return self.end + (self.start - self.end) * (1.0 - t / horizon) ** self.power
 
 
-class Offset(Schedule):
-    """A schedule plus a number: ``schedule(t) + offset``.
-
-    Args:
-        schedule: the schedule.
-        offset: the number added.
-    """
-
-    kind = "keras_offset"
-    schedule: Schedule
-    offset: float
-
-    def __init__(self, schedule: Schedule | None = None, offset: float = 0.0) -> None:
-        if not isinstance(schedule, Schedule):
-            raise TypeError(f"schedule must be a schedule, got {type(schedule).__name__}: {schedule!r}")
-        self._set(schedule=schedule, offset=v.real("offset", offset))
-
-    def children(self) -> tuple[Schedule, ...]:
-        return (self.schedule,)
-
-    def _length(self) -> float | None:
-        return self.schedule.length
-
-    def _eval(self, t: Any, xp: Any) -> Any:
-        return self.schedule._eval(t, xp) + self.offset
+# set after the class statements so that they stay out of the native registry
+InverseTime.kind = "keras_inverse_time"
+PolynomialCycle.kind = "keras_polynomial_cycle"
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -477,7 +467,7 @@ class CosineDecayRestarts(_Dialect):
             )
         else:
             cycles = _over(lambda n: CosineRestarts((1.0 - a) * start, 0.0, n, period_mult=tm, decay=mm), steps)
-            self.schedule = Offset(cycles, a * start)
+            self.schedule = cycles + a * start
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -252,3 +252,18 @@ def test_model_fit_save_and_load(tmp_path: Path) -> None:
     back = loaded.optimizer._learning_rate
     assert type(back) is gk.CosineDecay and back.get_config() == ours.get_config()
     assert math.isclose(float(loaded.optimizer.learning_rate), float(ours.schedule(12)), rel_tol=1e-6)
+
+
+def test_keras_only_shapes_stay_out_of_the_native_registry() -> None:
+    """InverseTimeDecay and PolynomialDecay(cycle=True) need formulas the catalogue lacks;
+    their shapes are not native kinds (the SPEC language and from_config list every kind)."""
+    from glideslope.schedule import REGISTRY
+
+    assert not [k for k in REGISTRY if k.startswith("keras")]
+    inner = gk.InverseTimeDecay(0.1, 10, 0.5).schedule
+    assert repr(inner) == "keras_inverse_time(start=0.1, rate=0.5, every=10.0)"
+    with pytest.raises(TypeError, match="serialize the Keras schedule"):
+        inner.to_config()
+    # restarts with alpha and m_mul are a native sum, so they do have a config
+    restarts = gk.CosineDecayRestarts(0.1, 10, 2.0, 0.5, 0.1).schedule
+    assert gs.from_config(restarts.to_config()) == restarts
