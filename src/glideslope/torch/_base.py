@@ -160,7 +160,11 @@ def format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
 
 def group_values(optimizer: Optimizer, key: str) -> list[Any]:
     """``group[key]`` of every group; tensors cloned so callers never alias them."""
-    return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups]
+    out = [g[key] for g in optimizer.param_groups]
+    for x in out:
+        if x.__class__ is not float:
+            return [x.clone() if isinstance(x, Tensor) else x for x in out]
+    return out
 
 
 def write(group: dict[str, Any], key: str, value: float) -> None:
@@ -336,7 +340,9 @@ class GlideScheduler(LRScheduler):
 
     def _prepare(self) -> None:
         """Recompute the per-group constants (after construction or a state load)."""
-        self._a, self._b = self._coefficients()
+        a, b = self._a, self._b = self._coefficients()
+        # every group the same constants: one value per step, shared
+        self._uniform = bool(a) and a.count(a[0]) == len(a) and b.count(b[0]) == len(b)
 
     def _m(self, t: float) -> float:
         """The multiplier at step ``t``."""
@@ -456,11 +462,27 @@ class GlideScheduler(LRScheduler):
         for g, x in zip(groups, last):
             if g["lr"] is not x:
                 return False
+        self._write_m(m)
+        return True
+
+    def _write_m(self, m: float) -> None:
+        """Write ``lr_i = a_i + b_i * m`` into float learning rates (see :meth:`_fast_ok`)."""
+        groups = self.optimizer.param_groups
+        if self._uniform:
+            v = self._a[0] + self._b[0] * m
+            for g in groups:
+                g["lr"] = v
+            self._last_lr = [v] * len(groups)
+            return
         values = [a + b * m for a, b in zip(self._a, self._b)]
         for g, v in zip(groups, values):
             g["lr"] = v
         self._last_lr = values
-        return True
+
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        """torch's chained rule for every group (all following, see the module docs); a class
+        may return ``lrs`` itself when nothing changes at ``t``."""
+        return [self._chain(i, lr, t) for i, lr in enumerate(lrs)]
 
     def _write_momentum(self, h: float) -> None:
         """Hook of the classes that cycle momentum: write it for multiplier ``h``."""
@@ -482,6 +504,17 @@ class GlideScheduler(LRScheduler):
             if self._mcurve is not None:
                 self._write_momentum(self._mvals[t - lo])
             return
+        if self.chained and False not in self._follow:
+            # every group follows torch's chained rule (e.g. inside a ChainedScheduler)
+            groups = self.optimizer.param_groups
+            lrs = [g["lr"] for g in groups]
+            if len(lrs) == len(self._follow) and all(x.__class__ is float for x in lrs):
+                values = self._chain_all(lrs, t)
+                if values is not lrs:
+                    for g, v in zip(groups, values):
+                        g["lr"] = v
+                self._last_lr = values
+                return
         self._apply(t)
 
     def get_lr(self) -> list[float | Tensor]:

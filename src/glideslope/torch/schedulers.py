@@ -127,7 +127,7 @@ class LambdaLR(GlideScheduler):
         self._step_count += 1
         t = self.last_epoch + 1
         self.last_epoch = t
-        self._write_fast(self._fns[0](t, _SCALAR))
+        self._write_m(self._fns[0](t, _SCALAR))
 
     def _extra_state(self) -> dict[str, Any]:
         return {"lr_lambdas": _lambda_state(self.lr_lambdas)}
@@ -245,6 +245,12 @@ class StepLR(_Scaled):
     def _chain(self, i: int, lr: float, t: int) -> float:
         return lr if t == 0 or t % self.step_size else lr * self.gamma
 
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if t == 0 or t % self.step_size:
+            return lrs
+        g = self.gamma
+        return [lr * g for lr in lrs]
+
 
 class MultiStepLR(_Scaled):
     """``lr_i(t) = base_lr_i * gamma ** (number of milestones <= t)``; a milestone listed
@@ -296,6 +302,13 @@ class MultiStepLR(_Scaled):
         k = self.milestones.get(t, 0)
         return lr * self.gamma**k if k else lr
 
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        k = self.milestones.get(t, 0)
+        if not k:
+            return lrs
+        f = self.gamma**k
+        return [lr * f for lr in lrs]
+
 
 class ConstantLR(_Scaled):
     """``lr_i(t) = base_lr_i * factor`` for ``t < total_iters``, then ``base_lr_i``
@@ -336,6 +349,11 @@ class ConstantLR(_Scaled):
         if t != self.total_iters:
             return lr
         return lr * (1.0 / self.factor) if self.factor else self._bases[i]
+
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if t != 0 and t != self.total_iters:
+            return lrs
+        return super()._chain_all(lrs, t)
 
 
 class LinearLR(_Scaled):
@@ -391,6 +409,11 @@ class LinearLR(_Scaled):
         d = self.end_factor - self.start_factor
         return lr * (1.0 + d / (self.total_iters * self.start_factor + (t - 1) * d))
 
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if t != 0 and (self._is_initial or t > self.total_iters):
+            return lrs
+        return super()._chain_all(lrs, t)
+
 
 class ExponentialLR(_Scaled):
     """``lr_i(t) = base_lr_i * gamma ** t`` (engine :func:`glideslope.exponential`).
@@ -414,6 +437,12 @@ class ExponentialLR(_Scaled):
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         return lr if self._is_initial else lr * self.gamma
+
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if self._is_initial:
+            return lrs
+        g = self.gamma
+        return [lr * g for lr in lrs]
 
 
 class PolynomialLR(_Scaled):
@@ -450,6 +479,11 @@ class PolynomialLR(_Scaled):
             return lr
         n = self.total_iters
         return float(lr * ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power)
+
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if self._is_initial or t > self.total_iters:
+            return lrs
+        return super()._chain_all(lrs, t)
 
 
 class CosineAnnealingLR(GlideScheduler):
@@ -1137,12 +1171,13 @@ class ReduceLROnPlateau(LRScheduler):
         if metrics is None:
             raise TypeError("ReduceLROnPlateau.step() needs the metric: call step(metrics)")
         current = float(metrics)
-        current = _mean_over_ranks(current)
+        if _dist_initialized is not None and _dist_initialized():
+            current = _mean_over_ranks(current)
         if epoch is None:
-            epoch = self.last_epoch + 1
+            self.last_epoch += 1
         else:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self.last_epoch = epoch
+            self.last_epoch = epoch
         if self._ctl.update(current):
             self._reduce_lr()
         self._last_lr = group_values(self.optimizer, "lr")
@@ -1197,6 +1232,9 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = list(s.get("_last_lr", self._last_lr))
 
 
+_dist_initialized = torch.distributed.is_initialized if torch.distributed.is_available() else None
+
+
 def _mean_over_ranks(x: float) -> float:
     """The mean of ``x`` over all ranks when torch.distributed is running, else ``x``."""
     dist = torch.distributed
@@ -1228,11 +1266,8 @@ def _check_children(kind: str, optimizer: Any, schedulers: Sequence[Any]) -> Non
             )
 
 
-def _step_child(s: Any, metrics: Any) -> None:
-    if isinstance(s, (ReduceLROnPlateau, SequentialLR, ChainedScheduler)):
-        s.step(metrics)
-    else:
-        s.step()
+def _takes_metrics(s: Any) -> bool:
+    return isinstance(s, (ReduceLROnPlateau, SequentialLR, ChainedScheduler))
 
 
 def _rewind(s: Any) -> None:
@@ -1282,6 +1317,7 @@ class SequentialLR(LRScheduler):
             check_int(f"milestones[{i}]", m, 0)
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
+        self._metrics_to = [_takes_metrics(s) for s in self._schedulers]
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         self._step_count = 1
@@ -1316,15 +1352,18 @@ class SequentialLR(LRScheduler):
     def step(self, metrics: Any = None) -> None:
         """Advance one epoch; ``metrics`` goes to an active :class:`ReduceLROnPlateau`."""
         self._step_count += 1
-        self.last_epoch += 1
-        idx = bisect_right(self._milestones, self.last_epoch)
+        t = self.last_epoch = self.last_epoch + 1
+        milestones = self._milestones
+        idx = bisect_right(milestones, t)
         s = self._schedulers[idx]
-        if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            if isinstance(s, (ReduceLROnPlateau, SequentialLR, ChainedScheduler)):
+        if idx > 0 and milestones[idx - 1] == t:
+            if self._metrics_to[idx]:
                 self._reset_lrs()
             _restart(s, isinstance(s, ChainedScheduler))
+        elif self._metrics_to[idx]:
+            s.step(metrics)
         else:
-            _step_child(s, metrics)
+            s.step()
         self._last_lr = s.get_last_lr()
 
     def get_last_lr(self) -> list[float | Tensor]:
@@ -1368,6 +1407,7 @@ class ChainedScheduler(LRScheduler):
         optimizer = optimizer or schedulers[0].optimizer
         _check_children(self.__class__.__name__, optimizer, schedulers)
         self._schedulers = list(schedulers)
+        self._metrics_to = [_takes_metrics(s) for s in self._schedulers]
         self.optimizer = optimizer
         self._step_count = 1
         self.last_epoch = 0
@@ -1389,8 +1429,11 @@ class ChainedScheduler(LRScheduler):
         """Step every scheduler, in order."""
         self._step_count += 1
         self.last_epoch += 1
-        for s in self._schedulers:
-            _step_child(s, metrics)
+        for s, takes in zip(self._schedulers, self._metrics_to):
+            if takes:
+                s.step(metrics)
+            else:
+                s.step()
         self._last_lr = group_values(self._schedulers[-1].optimizer, "lr")
 
     def get_last_lr(self) -> list[float | Tensor]:
