@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..finder import SUGGESTIONS
 from .methods import METHODS
 from .runner import BenchOutcome, CooldownOutcome
 from .tasks import TASKS
@@ -66,18 +67,25 @@ def steps_to(r: dict[str, Any], target: float) -> int | None:
     return None
 
 
-def target_loss(out: BenchOutcome) -> float | None:
-    """The target of "steps to target": the fixed-LR run's last evaluated loss (mean over seeds),
-    i.e. where constant LR gets to with the whole budget; None without a constant run."""
+def targets(out: BenchOutcome) -> dict[int, float] | None:
+    """The targets of "steps to target", per seed: where the fixed-LR run of that seed ends
+    (its last evaluated held-out loss), i.e. what constant LR reaches with the whole budget.
+    A method's steps-to-target on seed ``s`` is the first evaluation at or below ``targets[s]``
+    (the fixed-LR run itself: the last step). None without a constant run."""
     rows = out.eval_records.get("constant")
     if not rows:
         return None
-    last = [
-        r["curve"][-1][1]
+    return {
+        int(r["seed"]): float(r["curve"][-1][1])
         for r in rows
         if r.get("curve") and r["curve"][-1][1] is not None and r["final_loss"] is not None
-    ]
-    return sum(last) / len(last) if last else None
+    }
+
+
+def target_loss(out: BenchOutcome) -> float | None:
+    """Mean of :func:`targets` over seeds (for the table's header)."""
+    t = targets(out)
+    return sum(t.values()) / len(t) if t else None
 
 
 def summary(out: BenchOutcome) -> list[dict[str, Any]]:
@@ -92,12 +100,13 @@ def summary(out: BenchOutcome) -> list[dict[str, Any]]:
                      "diverged": sum(1 for r in recs if r.get("final_loss") is None), "n": len(recs)})
     rows.sort(key=lambda r: (r["loss"], r["method"]))
     best = rows[0]["method"]
-    tgt = target_loss(out)
+    tgt = targets(out)
     for row in rows:
         row["diff"] = paired(out.eval_records[row["method"]], out.eval_records[best])
-        if tgt is not None:
-            st = [steps_to(r, tgt) for r in out.eval_records[row["method"]]]
-            row["steps_to_target"] = st
+        if tgt:
+            row["steps_to_target"] = [
+                steps_to(r, tgt[r["seed"]]) for r in out.eval_records[row["method"]] if r["seed"] in tgt
+            ]
         else:
             row["steps_to_target"] = None
     return rows
@@ -123,7 +132,9 @@ def format_table(out: BenchOutcome) -> str:
     lines = [
         f"Task `{cfg.task}`: {cfg.steps} steps per run, {cfg.seeds} paired seeds, peak LR tuned on seed 0 "
         f"over {', '.join(f'{g:g}' for g in cfg.grid)} (AdamW)."
-        + (f" Target loss for steps-to-target: {tgt:.4f} (fixed LR's end point)." if tgt is not None else ""),
+        + (f" Steps to target: first evaluation at or below the fixed-LR run's final held-out loss on "
+           f"the same seed (mean target {tgt:.4f}; evaluations every {cfg.steps // (cfg.evals or 1)} steps)."
+           if tgt is not None else ""),
         "",
         "| method | peak LR | final val loss | " + ("accuracy | " if has_acc else "")
         + "Δ to best (95% CI) | steps to target | wall s/run |",
@@ -163,8 +174,10 @@ def format_table(out: BenchOutcome) -> str:
     if out.finder is not None:
         f = out.finder["finder"]
         lines += ["", f"LR finder (seed 0, {len(f['lrs'])} steps, {f['stop_reason']}):"]
-        for name, s in f["suggestions"].items():
-            lines.append(f"- {name}: {s['lr']:.3g} ({s['reason']})")
+        for name in SUGGESTIONS:  # a fixed order (the results file sorts keys)
+            if name in f["suggestions"]:
+                s = f["suggestions"][name]
+                lines.append(f"- {name}: {s['lr']:.3g} ({s['reason']})")
     lines += ["", "Methods: " + "; ".join(f"{m} = {METHODS[m].label}" for m in out.eval_records)]
     return "\n".join(lines)
 
@@ -207,15 +220,17 @@ def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
             ratio = steps / mean_st
             res.append(("one-cycle trains many times faster",
                         "holds" if ratio >= 3 else "does not hold",
-                        f"one-cycle reaches fixed LR's final loss at step {mean_st:.0f} of {steps}: "
+                        f"one-cycle reaches fixed LR's final loss (same seed) at step {mean_st:.0f} of {steps}: "
                         f"{ratio:.2f}x faster (claim: ~10x)"))
         else:
             res.append(("one-cycle trains many times faster", "does not hold",
                         "one-cycle does not reach fixed LR's final loss within the budget on every seed"))
     if "cosine" in ev and "plateau" in ev:
         _d, lo, _hi = gap("plateau", "cosine")
+        cuts = [r.get("plateau_reductions") or 0 for r in ev["plateau"]]
         res.append(("cosine beats reduce-on-plateau", "holds" if lo > 0 else "does not hold",
-                    txt("plateau", "cosine")))
+                    txt("plateau", "cosine") + f"; the plateau rule fired {sum(cuts) / len(cuts):.1f} times "
+                    "per run on average"))
     cos = [m for m in ("cosine", "warmup-cosine") if m in ev]
     if "wsd-1-sqrt" in ev and cos:
         c = min(cos, key=lambda m: rows[m]["loss"])
@@ -223,13 +238,14 @@ def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
         res.append(("WSD with 1-sqrt cooldown matches or beats cosine",
                     "holds" if (d <= 0 or lo <= 0) else "does not hold", txt("wsd-1-sqrt", c)))
     if "linear-to-zero" in ev:
-        best = min(rows, key=lambda m: rows[m]["loss"])
+        # among schedules (schedule-free AdamW is a different optimizer, not a schedule)
+        best = min((m for m in rows if m != "schedule-free"), key=lambda m: rows[m]["loss"])
         if best == "linear-to-zero":
-            res.append(("linear decay to zero is hard to beat", "holds", "linear-to-zero is the best method"))
+            res.append(("linear decay to zero is hard to beat", "holds", "linear-to-zero is the best schedule"))
         else:
             _d, lo, _hi = gap("linear-to-zero", best)
             res.append(("linear decay to zero is hard to beat", "holds" if lo <= 0 else "does not hold",
-                        txt("linear-to-zero", best)))
+                        txt("linear-to-zero", best) + " (the best schedule)"))
     return res
 
 
