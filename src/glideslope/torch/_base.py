@@ -160,7 +160,8 @@ def format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
 
 def group_values(optimizer: Optimizer, key: str) -> list[Any]:
     """``group[key]`` of every group; tensors cloned so callers never alias them."""
-    out = [g[key] for g in optimizer.param_groups]
+    groups = optimizer.param_groups
+    out = [groups[0][key]] if len(groups) == 1 else [g[key] for g in groups]
     for x in out:
         if x.__class__ is not float:
             return [x.clone() if isinstance(x, Tensor) else x for x in out]
@@ -445,11 +446,12 @@ class GlideScheduler(LRScheduler):
 
     def _write_fast(self, m: float) -> bool:
         """Write ``lr_i = a_i + b_i * m`` when it is safe to skip the general path: float
-        learning rates that are the ones we wrote last (no tensor, nobody else changed them),
-        no group following a chained rule. Returns whether it wrote."""
+        learning rates that are the ones we wrote last (no tensor, nobody else changed them);
+        the caller has checked that no group follows a chained rule. Returns whether it
+        wrote."""
         groups = self.optimizer.param_groups
         last = self._last_lr
-        if len(groups) != len(last) or True in self._follow:
+        if len(groups) != len(last):
             return False
         if len(groups) == 1:
             g = groups[0]
@@ -499,22 +501,28 @@ class GlideScheduler(LRScheduler):
             return
         t = self.last_epoch + 1
         self.last_epoch = t
-        lo = self._lo
-        if lo <= t < self._hi and self._write_fast(self._vals[t - lo]):
-            if self._mcurve is not None:
-                self._write_momentum(self._mvals[t - lo])
-            return
-        if self.chained and False not in self._follow:
+        follow = self._follow
+        if True not in follow:
+            lo = self._lo
+            if lo <= t < self._hi and self._write_fast(self._vals[t - lo]):
+                if self._mcurve is not None:
+                    self._write_momentum(self._mvals[t - lo])
+                return
+        elif self.chained and False not in follow:
             # every group follows torch's chained rule (e.g. inside a ChainedScheduler)
             groups = self.optimizer.param_groups
-            lrs = [g["lr"] for g in groups]
-            if len(lrs) == len(self._follow) and all(x.__class__ is float for x in lrs):
-                values = self._chain_all(lrs, t)
-                if values is not lrs:
-                    for g, v in zip(groups, values):
-                        g["lr"] = v
-                self._last_lr = values
-                return
+            lrs = [groups[0]["lr"]] if len(groups) == 1 else [g["lr"] for g in groups]
+            if len(lrs) == len(follow):
+                for x in lrs:
+                    if x.__class__ is not float:
+                        break
+                else:
+                    values = self._chain_all(lrs, t)
+                    if values is not lrs:
+                        for g, v in zip(groups, values):
+                            g["lr"] = v
+                    self._last_lr = values
+                    return
         self._apply(t)
 
     def get_lr(self) -> list[float | Tensor]:

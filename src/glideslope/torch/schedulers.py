@@ -121,13 +121,24 @@ class LambdaLR(GlideScheduler):
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or, deprecated as in torch, jump to ``epoch``)."""
-        if epoch is not None or self._step_count == 1 or not self._shared or not self._fast_ok():
-            super().step(epoch)
-            return
-        self._step_count += 1
-        t = self.last_epoch + 1
-        self.last_epoch = t
-        self._write_m(self._fns[0](t, _SCALAR))
+        if epoch is None and self._step_count != 1 and self._shared:
+            # the fast path (see GlideScheduler._fast_ok); float(fn(t)) is what the engine's
+            # function() schedule computes
+            groups = self.optimizer.param_groups
+            last = self._last_lr
+            if len(groups) == 1 == len(last) and groups[0]["lr"] is last[0]:
+                self._step_count += 1
+                t = self.last_epoch = self.last_epoch + 1
+                v = self._bases[0] * float(self.lr_lambdas[0](t))
+                groups[0]["lr"] = v
+                self._last_lr = [v]
+                return
+            if self._fast_ok():
+                self._step_count += 1
+                t = self.last_epoch = self.last_epoch + 1
+                self._write_m(float(self.lr_lambdas[0](t)))
+                return
+        super().step(epoch)
 
     def _extra_state(self) -> dict[str, Any]:
         return {"lr_lambdas": _lambda_state(self.lr_lambdas)}
@@ -159,6 +170,8 @@ class MultiplicativeLR(GlideScheduler):
         for fn in self.lr_lambdas:
             if not callable(fn):
                 raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        # one function for every group (the usual case) is called once per step
+        self._shared = all(fn is self.lr_lambdas[0] for fn in self.lr_lambdas)
         super().__init__(optimizer, last_epoch)
 
     def _closed(self, t: int) -> list[float]:
@@ -174,16 +187,24 @@ class MultiplicativeLR(GlideScheduler):
         self.last_epoch = t
         groups = self.optimizer.param_groups
         fns = self.lr_lambdas
-        if len(fns) == len(groups):
-            for g in groups:
-                if g["lr"].__class__ is not float:
+        if len(groups) == 1 == len(fns):
+            lr = groups[0]["lr"]
+            if lr.__class__ is float:
+                v = lr * fns[0](t)
+                groups[0]["lr"] = v
+                self._last_lr = [v]
+                return
+        elif len(fns) == len(groups):
+            lrs = [g["lr"] for g in groups]
+            for x in lrs:
+                if x.__class__ is not float:
                     break
             else:  # float learning rates: no tensor to fill in place or clone
-                if all(fn is fns[0] for fn in fns):  # one function: called once per step
+                if self._shared:
                     f = fns[0](t)
-                    values = [g["lr"] * f for g in groups]
+                    values = [lr * f for lr in lrs]
                 else:
-                    values = [g["lr"] * fn(t) for g, fn in zip(groups, fns)]
+                    values = [lr * fn(t) for lr, fn in zip(lrs, fns)]
                 for g, v in zip(groups, values):
                     g["lr"] = v
                 self._last_lr = values
@@ -442,7 +463,7 @@ class ExponentialLR(_Scaled):
         if self._is_initial:
             return lrs
         g = self.gamma
-        return [lr * g for lr in lrs]
+        return [lrs[0] * g] if len(lrs) == 1 else [lr * g for lr in lrs]
 
 
 class PolynomialLR(_Scaled):
@@ -627,7 +648,7 @@ class CosineAnnealingWarmRestarts(GlideScheduler):
             self.last_epoch += 1
             k = int(p)
             lo = self._lo
-            if k == p and lo <= k < self._hi and self._write_fast(self._vals[k - lo]):
+            if k == p and lo <= k < self._hi and True not in self._follow and self._write_fast(self._vals[k - lo]):
                 return
         else:
             if epoch < 0:
@@ -1266,6 +1287,10 @@ def _check_children(kind: str, optimizer: Any, schedulers: Sequence[Any]) -> Non
             )
 
 
+#: ``get_last_lr`` implementations that return ``self._last_lr``
+_PLAIN_GET_LAST_LR = (torch.optim.lr_scheduler.LRScheduler.get_last_lr, GlideScheduler.get_last_lr)
+
+
 def _takes_metrics(s: Any) -> bool:
     return isinstance(s, (ReduceLROnPlateau, SequentialLR, ChainedScheduler))
 
@@ -1318,6 +1343,7 @@ class SequentialLR(LRScheduler):
         self._schedulers = list(schedulers)
         self._milestones = list(milestones)
         self._metrics_to = [_takes_metrics(s) for s in self._schedulers]
+        self._plain_last = [type(s).get_last_lr in _PLAIN_GET_LAST_LR for s in self._schedulers]
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         self._step_count = 1
@@ -1364,7 +1390,7 @@ class SequentialLR(LRScheduler):
             s.step(metrics)
         else:
             s.step()
-        self._last_lr = s.get_last_lr()
+        self._last_lr = s._last_lr if self._plain_last[idx] else s.get_last_lr()
 
     def get_last_lr(self) -> list[float | Tensor]:
         return self._last_lr
@@ -1434,7 +1460,11 @@ class ChainedScheduler(LRScheduler):
                 s.step(metrics)
             else:
                 s.step()
-        self._last_lr = group_values(self._schedulers[-1].optimizer, "lr")
+        groups = self.optimizer.param_groups
+        if len(groups) == 1 and groups[0]["lr"].__class__ is float:
+            self._last_lr = [groups[0]["lr"]]
+        else:
+            self._last_lr = group_values(self.optimizer, "lr")
 
     def get_last_lr(self) -> list[float | Tensor]:
         return self._last_lr
