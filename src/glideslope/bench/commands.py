@@ -111,14 +111,20 @@ def run_bench(args: argparse.Namespace) -> int:
             cfg.results = stem + "-cooldowns.jsonl"
             stem = stem + "-cooldowns"
         peak = args.peak if args.peak is not None else sorted(cfg.grid)[len(cfg.grid) // 2]
-        out = run_cooldowns(cfg, peak, shape=args.shape, progress=not args.no_progress)
+        try:
+            out = run_cooldowns(cfg, peak, shape=args.shape, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            return _interrupted(cfg.results)
         text = report.format_cooldowns(out)
         if not args.no_plot:
             text += f"\n\nPlot: {report.plot_cooldowns(out, stem + '.png')}"
     else:
         if args.peak is not None:
             raise CommandError("--peak only applies with --cooldowns")
-        res = run_benchmark(cfg, progress=not args.no_progress)
+        try:
+            res = run_benchmark(cfg, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            return _interrupted(cfg.results)
         text = report.format_table(res) + "\n\nClaims:\n" + report.format_claims(res)
         if not args.no_plot:
             text += f"\n\nPlot: {report.plot(res, stem + '.png')}"
@@ -128,6 +134,16 @@ def run_bench(args: argparse.Namespace) -> int:
     print(f"Results: {cfg.results}; report: {stem}.md")
     sys.stdout.flush()
     return 0
+
+
+def _interrupted(results: str) -> int:
+    from .runner import load_results
+
+    sys.stderr.write(
+        f"\nglideslope bench: interrupted; {len(load_results(results))} finished runs are saved in "
+        f"{results}; run the same command again to resume\n"
+    )
+    return 130
 
 
 def run_find(args: argparse.Namespace) -> int:

@@ -22,7 +22,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -225,8 +224,11 @@ class Progress:
 # ----------------------------------------------------------------------------------------
 
 def _init_worker() -> None:
+    import signal
+
     import torch
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     torch.set_num_threads(1)
 
 
@@ -258,29 +260,17 @@ def execute(
         import multiprocessing as mp
 
         ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_worker) as pool:
-            pending: dict[Future[dict[str, Any]], dict[str, Any]] = {
-                pool.submit(fn, {**j, "threads": 1}): j for j in todo
-            }
+        by_key = {j["key"]: j for j in todo}
+        # a Pool (not ProcessPoolExecutor): terminate() stops the runs in flight cleanly on Ctrl-C
+        with ctx.Pool(min(n_workers, len(todo)), initializer=_init_worker) as pool:
             try:
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        j = pending.pop(fut)
-                        rec = fut.result()
-                        append_result(results, rec)
-                        done[j["key"]] = rec
-                        if progress is not None:
-                            progress.advance(_note(rec))
+                for rec in pool.imap_unordered(fn, [{**j, "threads": 1} for j in todo], chunksize=1):
+                    append_result(results, rec)
+                    done[by_key[rec["key"]]["key"]] = rec
+                    if progress is not None:
+                        progress.advance(_note(rec))
             except BaseException:
-                # interrupted (Ctrl-C) or a run failed: what finished is saved; stop the rest
-                # now rather than waiting for the runs in flight
-                for fut in pending:
-                    fut.cancel()
-                procs = list(getattr(pool, "_processes", {}).values())
-                pool.shutdown(wait=False, cancel_futures=True)
-                for proc in procs:
-                    proc.terminate()
+                pool.terminate()  # interrupted or a run failed: what finished is saved
                 raise
     return {j["key"]: done[j["key"]] for j in jobs}
 
