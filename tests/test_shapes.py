@@ -88,6 +88,8 @@ def test_exponential_continuous_staircase_delay_floor() -> None:
     assert floor(3) == approx(0.125) and floor(4) == approx(0.1) and floor(100) == approx(0.1)
     ceiling = gs.exponential(1.0, 2.0, every=1, end=5.0)
     assert ceiling(2) == approx(4.0) and ceiling(3) == approx(5.0)
+    negative = gs.exponential(-1.0, 0.5, every=1, end=-0.2)  # rises toward 0, stops at -0.2
+    assert negative(1) == approx(-0.5) and negative(3) == approx(-0.2)
 
 
 def test_step_like_torch_steplr_example() -> None:
@@ -199,3 +201,15 @@ def test_noise_statistics() -> None:
     clipped = gs.noise(gs.constant(1.0), scale=1.0, seed=3, clip=0.05)
     v = clipped(np.arange(1000))
     assert v.min() >= 0.95 - 1e-12 and v.max() <= 1.05 + 1e-12
+
+
+def test_one_cycle_is_accurate_in_float32() -> None:
+    """The cosine anneal is anchored at each segment's end, so a tiny final value survives float32."""
+    torch = pytest.importorskip("torch")
+    s = gs.one_cycle(1.0, steps=100)
+    t = torch.arange(0, 101, dtype=torch.float32)
+    got = s(t)
+    assert got.dtype == torch.float32
+    want = torch.tensor([s(i) for i in range(101)], dtype=torch.float64)
+    assert torch.allclose(got.double(), want, rtol=2e-4, atol=0)  # float32 cos near -1
+    assert abs(got[-1].item() - s(100)) / s(100) < 1e-6  # the tiny final value itself

@@ -254,8 +254,8 @@ class Exponential(Schedule):
     """Exponential decay (or growth): ``start * rate ** (max(t - delay, 0) / every)``.
 
     With ``staircase=True`` the exponent is floored, so the value drops once every ``every``
-    steps. ``end``, when given, bounds the value: a floor when ``rate < 1``, a ceiling when
-    ``rate > 1``.
+    steps. ``end``, when given, bounds the value: a floor when the value falls (``rate < 1``
+    with a positive ``start``, or ``rate > 1`` with a negative one), a ceiling when it rises.
 
     Args:
         start: value at step 0 (and until ``delay``).
@@ -263,7 +263,7 @@ class Exponential(Schedule):
         every: steps per factor of ``rate`` (optax's ``transition_steps``).
         staircase: apply the factor in whole steps of ``every``.
         delay: steps to hold ``start`` before decaying (optax's ``transition_begin``).
-        end: the floor (decay) or ceiling (growth) the value stops at, or None.
+        end: the floor (falling) or ceiling (rising) the value stops at, or None.
     """
 
     start: float
@@ -274,6 +274,7 @@ class Exponential(Schedule):
     end: float | None
     _every: int  # None while unbound
     _delay: int  # None while unbound
+    _falling: bool
 
     kind = "exponential"
 
@@ -294,14 +295,15 @@ class Exponential(Schedule):
             delay=check_duration("delay", delay, minimum=0, open_ok=False),
             end=None if end is None else v.real("end", end),
         )
-        if self.end is not None:
-            toward = self.end < self.start if self.rate < 1 else self.end > self.start
-            if self.rate != 1 and not toward and self.end != self.start:
+        falling = (self.start > 0) == (self.rate < 1)
+        if self.end is not None and self.start != 0 and self.rate != 1:
+            if (self.end > self.start) if falling else (self.end < self.start):
                 raise ValueError(
                     f"end={end!r} is never reached from start={start!r} with rate={rate!r}: "
-                    f"a decaying schedule needs end < start, a growing one end > start"
+                    f"this schedule {'falls' if falling else 'rises'}, so end must be "
+                    f"{'<=' if falling else '>='} start"
                 )
-        self._set(_every=self._steps("every"), _delay=self._steps("delay"))
+        self._set(_every=self._steps("every"), _delay=self._steps("delay"), _falling=falling)
 
     _durations = {"every": "rest", "delay": "rest"}
     _minimums = {"every": 1, "delay": 0}
@@ -317,7 +319,7 @@ class Exponential(Schedule):
             k = xp.floor(k)
         value = self.start * xp.power(self.rate, k)
         if self.end is not None:
-            value = xp.maximum(value, self.end) if self.rate < 1 else xp.minimum(value, self.end)
+            value = xp.maximum(value, self.end) if self._falling else xp.minimum(value, self.end)
         return value
 
 
@@ -466,8 +468,8 @@ class Interpolate(Schedule):
         b0, b1 = xp.take(self._b, k), xp.take(self._b, k + 1)
         v0, v1 = xp.take(self._v, k), xp.take(self._v, k + 1)
         q = xp.minimum(xp.maximum((t - b0) / (b1 - b0), 0.0), 1.0)
-        if self.shape == "cosine":
-            q = 0.5 - 0.5 * xp.cos(PI * q)
+        if self.shape == "cosine":  # anchored at the segment's end, as torch's OneCycleLR
+            return v1 + (v0 - v1) * (0.5 + 0.5 * xp.cos(PI * q))
         return v0 + (v1 - v0) * q
 
 
