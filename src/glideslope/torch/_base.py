@@ -46,8 +46,11 @@ from torch import Tensor
 
 from ..schedule import SCALAR
 
+_np: Any
 try:  # the torch extra installs numpy; without it blocks are filled by the scalar path
-    import numpy as _np
+    import numpy
+
+    _np = numpy
 except ImportError:  # pragma: no cover
     _np = None
 
@@ -347,17 +350,17 @@ class GlideScheduler(LRScheduler):
 
     def _m(self, t: float) -> float:
         """The multiplier at step ``t``."""
-        if t.__class__ is int and self._lo <= t < self._hi:  # type: ignore[operator]
-            return self._vals[t - self._lo]  # type: ignore[operator]
+        if t.__class__ is int and self._lo <= t < self._hi:
+            return self._vals[t - self._lo]
         return self._refill(t)
 
     def _h(self, t: float) -> float:
         """The momentum multiplier at step ``t``."""
-        if t.__class__ is int and self._lo <= t < self._hi:  # type: ignore[operator]
-            return self._mvals[t - self._lo]  # type: ignore[operator]
+        if t.__class__ is int and self._lo <= t < self._hi:
+            return self._mvals[t - self._lo]
         self._refill(t)
-        if t.__class__ is int and self._lo <= t < self._hi:  # type: ignore[operator]
-            return self._mvals[t - self._lo]  # type: ignore[operator]
+        if t.__class__ is int and self._lo <= t < self._hi:
+            return self._mvals[t - self._lo]
         return float(self._mcurve(t + self._offset))
 
     def _refill(self, t: float) -> float:
@@ -366,7 +369,7 @@ class GlideScheduler(LRScheduler):
         ``_limit``), evaluate the scalar path."""
         if t.__class__ is not int or not 0 <= t < self._limit:
             return float(self._curve(t + self._offset))
-        lo = t - t % BLOCK  # type: ignore[operator]
+        lo = t - t % BLOCK
         hi = int(min(lo + BLOCK, self._limit))
         if _np is not None:
             steps = _np.arange(lo, hi, dtype=_np.float64)
@@ -383,7 +386,7 @@ class GlideScheduler(LRScheduler):
             if self._mcurve is not None:
                 self._mvals = [float(self._mcurve(x)) for x in xs]
         self._lo, self._hi = lo, hi
-        return self._vals[t - lo]  # type: ignore[operator]
+        return self._vals[t - lo]
 
     def _closed_table(self, t: int) -> list[float]:
         m = self._m(t)
