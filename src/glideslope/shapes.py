@@ -93,7 +93,7 @@ class Cosine(_Decay):
 
     exponent: float
     _w: float  # pi / steps; None while unbound
-    _d: float  # start - end
+    _hd: float  # (start - end) / 2
 
     kind = "cosine"
 
@@ -102,14 +102,15 @@ class Cosine(_Decay):
     ) -> None:
         self._init_decay(start, end, steps, exponent=v.positive("exponent", exponent))
         n = self._n
-        self._set(_w=None if n is None else PI / n, _d=self.start - self.end)
+        self._set(_w=None if n is None else PI / n, _hd=0.5 * (self.start - self.end))
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        # pi * min(t, steps) / steps, with pi / steps precomputed
-        c = 0.5 + 0.5 * xp.cos(self._w * xp.minimum(t, self._n))
+        # (start - end) / 2 and pi / steps precomputed; halving is exact, so this is bit for
+        # bit ``end + (start - end) * (1 + cos(pi * min(t, steps) / steps)) / 2``
+        c = 1.0 + xp.cos(self._w * xp.minimum(t, self._n))
         if self.exponent != 1.0:
-            c = c**self.exponent
-        return self.end + self._d * c
+            return self.end + 2.0 * self._hd * (0.5 * c) ** self.exponent
+        return self.end + self._hd * c
 
 
 class Polynomial(_Decay):
@@ -221,6 +222,7 @@ class Cooldown(_Decay):
     """
 
     shape: str
+    _d: float  # start - end
 
     kind = "cooldown"
 
@@ -228,6 +230,7 @@ class Cooldown(_Decay):
         self, start: float = 1.0, end: float = 0.0, steps: Duration = None, shape: str = "linear"
     ) -> None:
         self._init_decay(start, end, steps, shape=v.choice("shape", shape, COOLDOWN_SHAPES))
+        self._set(_d=self.start - self.end)
         if shape == "exponential" and not (self.start > 0 and self.end > 0):
             raise ValueError(
                 f"shape='exponential' needs start > 0 and end > 0, got start={start!r}, "
@@ -247,7 +250,7 @@ class Cooldown(_Decay):
             g = 1.0 - p * p
         else:  # exponential
             return self.start * (self.end / self.start) ** p
-        return self.end + (self.start - self.end) * g
+        return self.end + self._d * g
 
 
 class Exponential(Schedule):
