@@ -89,7 +89,9 @@ def _load_lambdas(fns: list[Any], saved: list[Any] | None) -> None:
 
 class LambdaLR(GlideScheduler):
     """``lr_i(t) = base_lr_i * lr_lambda_i(t)``, each lambda wrapped as an engine
-    :func:`glideslope.function` schedule.
+    :func:`glideslope.function` schedule. One function given for every group is called once
+    per step (torch calls it once per group; the values are the same for a function of the
+    epoch).
 
     Args:
         optimizer: the optimizer.
@@ -149,7 +151,8 @@ class LambdaLR(GlideScheduler):
 
 class MultiplicativeLR(GlideScheduler):
     """``lr_i(t) = lr_i(t - 1) * lr_lambda_i(t)`` for ``t >= 1`` (inherently chained, as in
-    torch: each step multiplies the learning rate the group holds).
+    torch: each step multiplies the learning rate the group holds). One function given for
+    every group is called once per step (torch calls it once per group).
 
     Args:
         optimizer: the optimizer.
@@ -1192,7 +1195,7 @@ class ReduceLROnPlateau(LRScheduler):
         if metrics is None:
             raise TypeError("ReduceLROnPlateau.step() needs the metric: call step(metrics)")
         current = float(metrics)
-        if _dist_initialized is not None and _dist_initialized():
+        if _dist_initialized():
             current = _mean_over_ranks(current)
         if epoch is None:
             self.last_epoch += 1
@@ -1201,7 +1204,11 @@ class ReduceLROnPlateau(LRScheduler):
             self.last_epoch = epoch
         if self._ctl.update(current):
             self._reduce_lr()
-        self._last_lr = group_values(self.optimizer, "lr")
+        groups = self.optimizer.param_groups
+        if len(groups) == 1 and groups[0]["lr"].__class__ is float:
+            self._last_lr = [groups[0]["lr"]]
+        else:
+            self._last_lr = group_values(self.optimizer, "lr")
 
     def _reduce_lr(self) -> None:
         groups = self.optimizer.param_groups
@@ -1253,7 +1260,20 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = list(s.get("_last_lr", self._last_lr))
 
 
-_dist_initialized = torch.distributed.is_initialized if torch.distributed.is_available() else None
+def _dist_check() -> Callable[[], bool]:
+    """A cheap ``torch.distributed.is_initialized()`` for every step: the public function costs
+    more than the rest of a ReduceLROnPlateau step (two properties deep), so where torch's
+    world object has the attribute it reads, read that; otherwise call the public function."""
+    dist = torch.distributed
+    if not dist.is_available():
+        return lambda: False
+    world = getattr(dist.distributed_c10d, "_world", None)
+    if world is None or not hasattr(world, "_default_pg"):  # pragma: no cover - other torch versions
+        return dist.is_initialized
+    return lambda: world._default_pg is not None
+
+
+_dist_initialized = _dist_check()
 
 
 def _mean_over_ranks(x: float) -> float:
