@@ -507,15 +507,34 @@ class GlideScheduler(LRScheduler):
         follow = self._follow
         if True not in follow:
             lo = self._lo
-            if lo <= t < self._hi and self._write_fast(self._vals[t - lo]):
+            if lo <= t < self._hi:
+                # _write_fast, with its one-group case inlined (the common case, one frame less)
+                groups = self.optimizer.param_groups
+                last = self._last_lr
+                if len(groups) == 1 == len(last) and groups[0]["lr"] is last[0]:
+                    v = self._a[0] + self._b[0] * self._vals[t - lo]
+                    groups[0]["lr"] = v
+                    self._last_lr = [v]
+                elif not self._write_fast(self._vals[t - lo]):
+                    self._apply(t)
+                    return
                 if self._mcurve is not None:
                     self._write_momentum(self._mvals[t - lo])
                 return
         elif self.chained and False not in follow:
             # every group follows torch's chained rule (e.g. inside a ChainedScheduler)
             groups = self.optimizer.param_groups
-            lrs = [groups[0]["lr"]] if len(groups) == 1 else [g["lr"] for g in groups]
-            if len(lrs) == len(follow):
+            if len(groups) == 1 == len(follow):
+                lr = groups[0]["lr"]
+                if lr.__class__ is float:
+                    lrs = [lr]
+                    values = self._chain_all(lrs, t)
+                    if values is not lrs:
+                        groups[0]["lr"] = values[0]
+                    self._last_lr = values
+                    return
+            elif len(groups) == len(follow):
+                lrs = [g["lr"] for g in groups]
                 for x in lrs:
                     if x.__class__ is not float:
                         break

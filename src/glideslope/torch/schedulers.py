@@ -651,8 +651,16 @@ class CosineAnnealingWarmRestarts(GlideScheduler):
             self.last_epoch += 1
             k = int(p)
             lo = self._lo
-            if k == p and lo <= k < self._hi and True not in self._follow and self._write_fast(self._vals[k - lo]):
-                return
+            if k == p and lo <= k < self._hi and True not in self._follow:
+                groups = self.optimizer.param_groups
+                last = self._last_lr
+                if len(groups) == 1 == len(last) and groups[0]["lr"] is last[0]:  # _write_fast, inlined
+                    v = self._a[0] + self._b[0] * self._vals[k - lo]
+                    groups[0]["lr"] = v
+                    self._last_lr = [v]
+                    return
+                if self._write_fast(self._vals[k - lo]):
+                    return
         else:
             if epoch < 0:
                 raise ValueError(f"Expected non-negative epoch, but got {epoch}")
