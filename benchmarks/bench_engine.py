@@ -3,11 +3,17 @@
 Run: ``.venv/bin/python benchmarks/bench_engine.py``. Prints a markdown table. Each ratio is
 measured in this process, side by side with the hand-written reference, taking the best of
 several repeats (the least disturbed by other work on the machine).
+
+``--instructions`` also counts CPU instructions per call with valgrind's callgrind (when
+installed): unlike seconds, these do not depend on what else the machine is doing.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import shutil
+import subprocess
 import sys
 import timeit
 
@@ -45,10 +51,58 @@ def best_ns(fn: object, arg: int, number: int = 200_000, repeat: int = 9) -> flo
     return min(times) / number * 1e9
 
 
-def main() -> int:
+def subjects() -> dict[str, tuple[object, int]]:
+    """name -> (callable, step it is called at)."""
     cos = gs.cosine(start=START, end=END, steps=STEPS)
     three = gs.warmup(WARM) >> gs.constant(START, STABLE) >> gs.cooldown(START, 0.0, COOL)
-    hc, h3 = hand_cosine(), hand_three_phase()
+    return {
+        "cosine": (cos, 1250),
+        "hand-cosine": (hand_cosine(), 1250),
+        "three": (three, 4500),
+        "hand-three": (hand_three_phase(), 4500),
+    }
+
+
+LOOPS = 200_000
+
+
+def loop(name: str) -> None:
+    """Call one subject LOOPS times (the body that callgrind counts); ``none`` calls nothing."""
+    if name == "none":
+        for _ in range(LOOPS):
+            pass
+        return
+    fn, arg = subjects()[name]
+    fn(arg)  # type: ignore[operator]
+    for _ in range(LOOPS):
+        fn(arg)  # type: ignore[operator]
+
+
+def instructions_per_call() -> dict[str, float] | None:
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+
+    def count(name: str) -> int:
+        out = subprocess.run(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, "--loop", name],
+            capture_output=True, text=True, check=True,
+        )
+        m = re.search(r"Collected : (\d+)", out.stderr)
+        assert m, out.stderr[-2000:]
+        return int(m.group(1))
+
+    base = count("none")
+    return {name: (count(name) - base) / LOOPS for name in subjects()}
+
+
+def main() -> int:
+    if "--loop" in sys.argv:
+        loop(sys.argv[sys.argv.index("--loop") + 1])
+        return 0
+    subs = subjects()
+    cos, three = subs["cosine"][0], subs["three"][0]
+    hc, h3 = subs["hand-cosine"][0], subs["hand-three"][0]
     assert abs(cos(1250) - hc(1250)) < 1e-15  # type: ignore[operator]
     for t in (0, 250, 500, 2000, 4100, 4500, 5000, 6000):
         assert abs(three(t) - h3(t)) < 1e-15, t  # type: ignore[operator]
@@ -80,6 +134,15 @@ def main() -> int:
     print("|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
+    if "--instructions" in sys.argv:
+        ipc = instructions_per_call()
+        if ipc is None:
+            print("\nvalgrind not found: no instruction counts", file=sys.stderr)
+        else:
+            print("\n| one scalar call (instructions, callgrind) | glideslope | hand-written | ratio |")
+            print("|---|---|---|---|")
+            for label, ours, ref in (("cosine", "cosine", "hand-cosine"), ("three-phase composite", "three", "hand-three")):
+                print(f"| {label} | {ipc[ours]:.0f} | {ipc[ref]:.0f} | {ipc[ours] / ipc[ref]:.2f}x |")
     return 0
 
 

@@ -186,3 +186,18 @@ def test_noise_hash_agrees_everywhere(t: int, seed: int) -> None:
 def test_bind_is_idempotent(s: gs.Schedule, total: int) -> None:
     b = s.bind(total_steps=max(total, 2000))
     assert b.bind(total_steps=max(total, 2000)) == b
+
+
+@given(schedules(depth=1))
+@settings(max_examples=10)
+def test_large_arrays_are_evaluated_in_blocks_with_the_same_values(s: gs.Schedule) -> None:
+    """Arrays above the block threshold go through NumPy block by block: same numbers, same shape."""
+    from glideslope import _xp
+
+    n = _xp.NumpyNamespace._BLOCKED_ABOVE + 12_345
+    t = np.arange(n).reshape(5, -1) if n % 5 == 0 else np.arange(n)
+    big = s(t)
+    assert big.shape == t.shape
+    flat, tf = big.reshape(-1), t.reshape(-1)
+    for i in (0, 1, 16_383, 16_384, 16_385, n // 2, n - 1):
+        assert close(float(flat[i]), s(int(tf[i]))), (s, i)

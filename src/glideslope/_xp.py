@@ -117,6 +117,21 @@ class NumpyNamespace:
         # one reduction; a NaN minimum fails the comparison too
         return bool(t.size) and not t.min() >= 0
 
+    #: Arrays larger than this are evaluated in blocks of ``_BLOCK`` steps, so that the
+    #: formula's temporaries stay in the CPU cache (a large array is memory-bound otherwise).
+    _BLOCKED_ABOVE = 1 << 17
+    _BLOCK = 1 << 14
+
+    def evaluate(self, formula: Callable[[Any, Any], Any], t: Any) -> Any:
+        """``formula(t, self)``, block by block for large arrays."""
+        if t.size <= self._BLOCKED_ABOVE:
+            return formula(t, self)
+        flat = t.reshape(-1)
+        out = self.np.empty(flat.shape, dtype=self.np.float64)
+        for i in range(0, flat.size, self._BLOCK):
+            out[i : i + self._BLOCK] = formula(flat[i : i + self._BLOCK], self)
+        return out.reshape(t.shape)
+
     def count_le(self, boundaries: Sequence[float], t: Any) -> Any:
         idx = self.np.searchsorted(self.np.asarray(boundaries, dtype=float), t, side="right")
         return idx.astype(t.dtype)
@@ -193,6 +208,9 @@ class TorchNamespace:
     def any_negative(self, t: Any) -> bool:
         return bool(self.torch.any(~(t >= 0)))
 
+    def evaluate(self, formula: Callable[[Any, Any], Any], t: Any) -> Any:
+        return formula(t, self)
+
     def count_le(self, boundaries: Sequence[float], t: Any) -> Any:
         b = self.torch.as_tensor(list(boundaries), dtype=t.dtype, device=t.device)
         return self.torch.searchsorted(b, t.contiguous(), right=True).to(t.dtype)
@@ -254,6 +272,9 @@ class JaxNamespace:
         if isinstance(t, self.jax.core.Tracer):
             return False  # traced: cannot be checked without a host sync
         return bool(self.jnp.any(~(t >= 0)))
+
+    def evaluate(self, formula: Callable[[Any, Any], Any], t: Any) -> Any:
+        return formula(t, self)
 
     def count_le(self, boundaries: Sequence[float], t: Any) -> Any:
         b = self.jnp.asarray(list(boundaries), dtype=t.dtype)

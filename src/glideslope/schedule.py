@@ -131,7 +131,7 @@ class Schedule:
         if xp.any_negative(t):
             raise ValueError("step must be >= 0 (and not NaN); the array holds a negative or NaN step")
         self._check_bound()
-        return self._eval(t, xp)
+        return xp.evaluate(self._eval, t)
 
     def _check_bound(self) -> None:
         missing = self.unresolved()
