@@ -199,15 +199,23 @@ class MultiplicativeLR(GlideScheduler):
                 return
         elif len(fns) == len(groups):
             lrs = [g["lr"] for g in groups]
+            if self._shared:
+                f = fns[0](t)
+                values = [lr * f for lr in lrs]
+                plain = True
+                for g, lr, v in zip(groups, lrs, values):
+                    if v.__class__ is float:
+                        g["lr"] = v
+                    else:  # a tensor lr: filled in place, computed as _apply does
+                        plain = False
+                        write(g, "lr", as_float(lr) * f)
+                self._last_lr = values if plain else group_values(self.optimizer, "lr")
+                return
             for x in lrs:
                 if x.__class__ is not float:
                     break
             else:  # float learning rates: no tensor to fill in place or clone
-                if self._shared:
-                    f = fns[0](t)
-                    values = [lr * f for lr in lrs]
-                else:
-                    values = [lr * fn(t) for lr, fn in zip(lrs, fns)]
+                values = [lr * fn(t) for lr, fn in zip(lrs, fns)]
                 for g, v in zip(groups, values):
                     g["lr"] = v
                 self._last_lr = values
@@ -681,6 +689,11 @@ class _CycledMomentum(GlideScheduler):
 
     def _write_momentum(self, h: float) -> None:
         groups = self.optimizer.param_groups
+        if len(groups) == 1 and not self.use_beta1:
+            g = groups[0]
+            if g["momentum"].__class__ is float:
+                g["momentum"] = self._mc[0] + self._md[0] * h
+                return
         if self.use_beta1:
             for g, c, d in zip(groups, self._mc, self._md):
                 write_beta1(g, c + d * h, True)
