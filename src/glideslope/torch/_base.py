@@ -464,11 +464,29 @@ class GlideScheduler(LRScheduler):
             g["lr"] = v
             self._last_lr = [v]
             return True
-        for g, x in zip(groups, last):
+        # check and write in one pass; on a mismatch, put back what was written (fresh float
+        # objects of ours, so identity tells them apart) and let the general path run
+        if self._uniform:
+            v = self._a[0] + self._b[0] * m
+            for g, x in zip(groups, last):
+                if g["lr"] is not x:
+                    break
+                g["lr"] = v
+            else:
+                self._last_lr = [v] * len(groups)
+                return True
+            _restore(groups, last, [v] * len(groups))
+            return False
+        values = [a + b * m for a, b in zip(self._a, self._b)]
+        for g, x, v in zip(groups, last, values):
             if g["lr"] is not x:
-                return False
-        self._write_m(m)
-        return True
+                break
+            g["lr"] = v
+        else:
+            self._last_lr = values
+            return True
+        _restore(groups, last, values)
+        return False
 
     def _write_m(self, m: float) -> None:
         """Write ``lr_i = a_i + b_i * m`` into float learning rates (see :meth:`_fast_ok`)."""
@@ -598,6 +616,13 @@ class GlideScheduler(LRScheduler):
 
     def _rebuild(self) -> None:
         """Recompute derived values after a state load (the per-group schedules)."""
+
+
+def _restore(groups: list[dict[str, Any]], last: list[Any], written: list[float]) -> None:
+    """Undo a partial fast write: groups holding the value just written get back ``last``."""
+    for g, x, v in zip(groups, last, written):
+        if g["lr"] is v:
+            g["lr"] = x
 
 
 def _plain(v: Any) -> Any:

@@ -30,6 +30,7 @@ from ._base import (
     EPOCH_DEPRECATION_WARNING,
     GlideScheduler,
     LRScheduler,
+    _restore,
     _warn_step_order,
     as_float,
     check_int,
@@ -198,19 +199,19 @@ class MultiplicativeLR(GlideScheduler):
                 self._last_lr = [v]
                 return
         elif len(fns) == len(groups):
-            lrs = [g["lr"] for g in groups]
             if self._shared:
                 f = fns[0](t)
-                values = [lr * f for lr in lrs]
+                values = [g["lr"] * f for g in groups]
                 plain = True
-                for g, lr, v in zip(groups, lrs, values):
+                for g, v in zip(groups, values):
                     if v.__class__ is float:
                         g["lr"] = v
                     else:  # a tensor lr: filled in place, computed as _apply does
                         plain = False
-                        write(g, "lr", as_float(lr) * f)
+                        write(g, "lr", as_float(g["lr"]) * f)
                 self._last_lr = values if plain else group_values(self.optimizer, "lr")
                 return
+            lrs = [g["lr"] for g in groups]
             for x in lrs:
                 if x.__class__ is not float:
                     break
@@ -1073,20 +1074,38 @@ class SWALR(GlideScheduler):
             self._apply(epoch, closed=True)
             return
         self.last_epoch += 1
-        if not self._fast_ok():
+        groups = self.optimizer.param_groups
+        last = self._last_lr
+        if len(groups) != len(last) or len(groups) != len(self._lr0) or True in self._follow:
             self._apply(self.last_epoch)
             return
         s = self._step_count - 1
         if self.anneal_epochs == 0 and s < 1:
             s = 1
-        a = self._m(s)
+        lo = self._lo
+        a = self._vals[s - lo] if lo <= s < self._hi else self._m(s)
         b = 1 - a
-        values = []
-        for g, l0 in zip(self.optimizer.param_groups, self._lr0):
+        if len(groups) == 1:
+            g = groups[0]
             swa = g["swa_lr"]
-            values.append((swa if swa.__class__ is float else as_float(swa)) * a + l0 * b)
-            g["lr"] = values[-1]
-        self._last_lr = values
+            if g["lr"] is last[0] and swa.__class__ is float:
+                v = swa * a + self._lr0[0] * b
+                g["lr"] = v
+                self._last_lr = [v]
+                return
+            self._apply(self.last_epoch)
+            return
+        # the fast path (see GlideScheduler._write_fast): learning rates we wrote, float swa_lrs
+        values = [g["swa_lr"] * a + l0 * b for g, l0 in zip(groups, self._lr0)]
+        for g, x, v in zip(groups, last, values):
+            if g["lr"] is not x or v.__class__ is not float:
+                break
+            g["lr"] = v
+        else:
+            self._last_lr = values
+            return
+        _restore(groups, last, values)
+        self._apply(self.last_epoch)
 
     def _chain(self, i: int, lr: float, t: int) -> float:
         # a foreign learning rate: find the lr0 it implies (torch's inversion), then continue
@@ -1385,6 +1404,9 @@ class SequentialLR(LRScheduler):
         self._milestones = list(milestones)
         self._metrics_to = [_takes_metrics(s) for s in self._schedulers]
         self._plain_last = [type(s).get_last_lr in _PLAIN_GET_LAST_LR for s in self._schedulers]
+        # (start, stop, scheduler, takes metrics, plain get_last_lr) of the run holding the last
+        # step: steps strictly inside it skip the milestone search
+        self._segment: tuple[float, float, Any, bool, bool] | None = None
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         self._step_count = 1
@@ -1420,8 +1442,21 @@ class SequentialLR(LRScheduler):
         """Advance one epoch; ``metrics`` goes to an active :class:`ReduceLROnPlateau`."""
         self._step_count += 1
         t = self.last_epoch = self.last_epoch + 1
+        seg = self._segment
+        if seg is not None and seg[0] < t < seg[1]:  # inside one scheduler's run: no milestone
+            s = seg[2]
+            if seg[3]:
+                s.step(metrics)
+            else:
+                s.step()
+            self._last_lr = s._last_lr if seg[4] else s.get_last_lr()
+            return
         milestones = self._milestones
         idx = bisect_right(milestones, t)
+        self._segment = (
+            milestones[idx - 1] if idx else -math.inf, milestones[idx] if idx < len(milestones) else math.inf,
+            self._schedulers[idx], self._metrics_to[idx], self._plain_last[idx],
+        )
         s = self._schedulers[idx]
         if idx > 0 and milestones[idx - 1] == t:
             if self._metrics_to[idx]:
@@ -1446,6 +1481,7 @@ class SequentialLR(LRScheduler):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.last_epoch = int(state_dict["last_epoch"])
         self._milestones = list(state_dict.get("_milestones", self._milestones))
+        self._segment = None
         self._last_lr = list(state_dict.get("_last_lr", self._last_lr))
         self._step_count = int(state_dict.get("_step_count", self._step_count))
         children = state_dict["_schedulers"]
