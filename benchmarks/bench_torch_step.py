@@ -7,7 +7,7 @@ each, torch and glideslope alternating (which goes first alternates too); a clas
 the best round of each (the least disturbed by other work on the machine), and the ratio is
 glideslope's time over torch's.
 
-    .venv/bin/python benchmarks/bench_torch_step.py [--rounds 9] [--only StepLR,OneCycleLR]
+    .venv/bin/python benchmarks/bench_torch_step.py [--rounds 11] [--only StepLR,OneCycleLR]
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def measure(make: Callable[[Any, torch.optim.Optimizer], Any], groups: int, n: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=9, help="interleaved rounds per case (best is kept)")
+    parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds per case (best is kept)")
     parser.add_argument("--only", default="", help="comma-separated class names")
     args = parser.parse_args()
     only = {x for x in args.only.split(",") if x}
