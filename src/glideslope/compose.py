@@ -127,6 +127,7 @@ class Sequence(Schedule):
     _starts: tuple[int, ...]  # None while unbound
     _startsl: list[int]  # None while unbound
     _offsets: list[int]  # [0, *starts]; None while unbound
+    _evals: list[Any]  # each phase's bound _eval, for the scalar path
 
     kind = "sequence"
 
@@ -167,7 +168,7 @@ class Sequence(Schedule):
         self.__dict__.update(phases_=tuple(flat), boundaries=bounds)
         starts = self._compute_starts(run)
         self._set(_run=tuple(run), _starts=starts, _startsl=None if starts is None else list(starts))
-        self._set(_offsets=None if starts is None else [0, *starts])
+        self._set(_offsets=None if starts is None else [0, *starts], _evals=[p._eval for p in run])
 
     # the constructor argument is named ``phases``; ``phases()`` is the analysis method
     _fields = ("phases", "boundaries")
@@ -266,7 +267,7 @@ class Sequence(Schedule):
     def _eval(self, t: Any, xp: Any) -> Any:
         if xp is SCALAR:
             i = bisect_right(self._startsl, t)
-            return self._run[i]._eval(t - self._offsets[i], xp)
+            return self._evals[i](t - self._offsets[i], xp)
         out = self._run[0]._eval(t, xp)
         for b, s in zip(self._starts, self._run[1:]):
             out = xp.where(t >= b, s._eval(xp.maximum(t - b, 0.0), xp), out)
