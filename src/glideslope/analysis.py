@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
-from .schedule import Phase, Schedule
+from .schedule import Schedule
 
 
 def _range(s: Schedule, start: int, stop: int | None) -> tuple[int, int]:
@@ -152,22 +151,3 @@ def _joins(s: Schedule) -> list[tuple[int, float, float]]:
     if boundary_values is not None:
         return list(boundary_values())
     return [j for c in s.children() for j in _joins(c)] if len(s.children()) == 1 else []
-
-
-def phases(s: Schedule) -> list[Phase]:
-    """The phases of ``s`` (see :meth:`Schedule.phases`)."""
-    return s.phases()
-
-
-def describe(s: Schedule) -> dict[str, Any]:
-    """A summary dict: length, first/last/min/max/mean values and phase rows."""
-    (imin, vmin), (imax, vmax) = extremes(s)
-    return {
-        "schedule": repr(s),
-        "length": s.length,
-        "min": (imin, vmin),
-        "max": (imax, vmax),
-        "mean": mean(s),
-        "phases": phase_table(s),
-        "jumps": jumps(s),
-    }

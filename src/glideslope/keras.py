@@ -23,7 +23,8 @@ negative ``warmup_steps``). Keras steps are whole numbers (``optimizer.iteration
 
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, ClassVar
 
 import keras
 
@@ -172,12 +173,16 @@ class _Dialect(_Base):  # type: ignore[misc]
     """Shared behaviour: evaluate ``self.schedule``; repr from the config."""
 
     schedule: Schedule
+    #: config key -> attribute, where Keras stores an argument under another name
+    _config_attrs: ClassVar[dict[str, str]] = {}
 
     def __call__(self, step: Any) -> Any:
         return _evaluate(self.schedule, step)
 
     def get_config(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Keras's config: the constructor's arguments, as given (Keras's keys and order)."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, self._config_attrs.get(name, name)) for name in names}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={val!r}" for k, val in self.get_config().items())
@@ -221,15 +226,6 @@ class ExponentialDecay(_Dialect):
         self.name = name
         self.schedule = _over(lambda n: Exponential(start, rate, n, staircase=stair), steps)
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
-
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class PiecewiseConstantDecay(_Dialect):
@@ -260,9 +256,6 @@ class PiecewiseConstantDecay(_Dialect):
         self.values = values
         self.name = name
         self.schedule = PiecewiseConstant([b + 1 for b in bounds], vals)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -308,16 +301,6 @@ class PolynomialDecay(_Dialect):
         else:
             self.schedule = _over(lambda n: Polynomial(start, end, n, power=p), steps)
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "end_learning_rate": self.end_learning_rate,
-            "power": self.power,
-            "cycle": self.cycle,
-            "name": self.name,
-        }
-
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class InverseTimeDecay(_Dialect):
@@ -352,15 +335,6 @@ class InverseTimeDecay(_Dialect):
         self.staircase = staircase
         self.name = name
         self.schedule = InverseTime(start, rate, steps, stair)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -409,16 +383,6 @@ class CosineDecay(_Dialect):
         else:
             decay = _over(lambda n: Cosine(target, a * target, n), steps)
             self.schedule = decay if warm == 0 else Linear(start, target, warm) >> decay
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "alpha": self.alpha,
-            "name": self.name,
-            "warmup_target": self.warmup_target,
-            "warmup_steps": self.warmup_steps,
-        }
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -469,15 +433,8 @@ class CosineDecayRestarts(_Dialect):
             cycles = _over(lambda n: CosineRestarts((1.0 - a) * start, 0.0, n, period_mult=tm, decay=mm), steps)
             self.schedule = cycles + a * start
 
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "first_decay_steps": self.first_decay_steps,
-            "t_mul": self._t_mul,
-            "m_mul": self._m_mul,
-            "alpha": self.alpha,
-            "name": self.name,
-        }
+    # Keras keeps the multipliers private
+    _config_attrs = {"t_mul": "_t_mul", "m_mul": "_m_mul"}
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)

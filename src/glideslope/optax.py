@@ -110,6 +110,28 @@ def _scales(name: str, boundaries_and_scales: object) -> list[tuple[int, float]]
     return pairs
 
 
+def _no_transition(what: str, steps: int) -> bool:
+    """optax's rule: ``transition_steps <= 0`` makes a constant ``init_value`` (logged)."""
+    if steps > 0:
+        return False
+    logger.info(
+        f"{what} schedule was set with a non-positive `transition_steps` value; "
+        "this results in a constant schedule with value `init_value`."
+    )
+    return True
+
+
+def _begin(what: str, begin: int) -> int:
+    """optax's rule: a negative ``transition_begin`` counts as 0 (logged)."""
+    if begin >= 0:
+        return begin
+    logger.info(
+        f"{what} schedule was set with a negative `transition_begin` value; "
+        "this will result in `transition_begin` falling back to `0`."
+    )
+    return 0
+
+
 def _shifted(schedule: Schedule, start: int) -> Schedule:
     """``schedule`` running from step ``start`` (< 0 means it is already ``-start`` steps in)."""
     return schedule if start == 0 else Shift(schedule, start)
@@ -194,18 +216,9 @@ def polynomial_schedule(
     power_ = v.positive("power", power)
     steps = _count("transition_steps", transition_steps)
     begin = _count("transition_begin", transition_begin)
-    if steps <= 0:
-        logger.info(
-            "A polynomial schedule was set with a non-positive `transition_steps` value; "
-            "this results in a constant schedule with value `init_value`."
-        )
+    if _no_transition("A polynomial", steps):
         return Constant(init)
-    if begin < 0:
-        logger.info(
-            "A polynomial schedule was set with a negative `transition_begin` value; "
-            "this will result in `transition_begin` falling back to `0`."
-        )
-        begin = 0
+    begin = _begin("A polynomial", begin)
     return _shifted(Polynomial(init, end, steps, power=power_), begin)
 
 
@@ -230,18 +243,9 @@ def linear_schedule(
     init, end = v.real("init_value", init_value), v.real("end_value", end_value)
     steps = _count("transition_steps", transition_steps)
     begin = _count("transition_begin", transition_begin)
-    if steps <= 0:
-        logger.info(
-            "A linear schedule was set with a non-positive `transition_steps` value; "
-            "this results in a constant schedule with value `init_value`."
-        )
+    if _no_transition("A linear", steps):
         return Constant(init)
-    if begin < 0:
-        logger.info(
-            "A linear schedule was set with a negative `transition_begin` value; "
-            "this will result in `transition_begin` falling back to `0`."
-        )
-        begin = 0
+    begin = _begin("A linear", begin)
     return _shifted(Linear(init, end, steps), begin)
 
 
@@ -310,11 +314,7 @@ def exponential_decay(
     begin = _count("transition_begin", transition_begin)
     stair = v.flag("staircase", staircase)
     end = None if end_value is None else v.real("end_value", end_value)
-    if steps <= 0:
-        logger.info(
-            "An exponential schedule was set with a non-positive `transition_steps` value; "
-            "this will result in a constant schedule with value `init_value`."
-        )
+    if _no_transition("An exponential", steps):
         return Constant(init)
     if rate == 0:
         logger.info(
@@ -322,12 +322,7 @@ def exponential_decay(
             "this will result in a constant schedule with value `init_value`."
         )
         return Constant(init)
-    if begin < 0:
-        logger.info(
-            "An exponential schedule was set with a negative `transition_begin` value; "
-            "this will result in `transition_begin` falling back to `0`."
-        )
-        begin = 0
+    begin = _begin("An exponential", begin)
     reachable = end is None or rate == 1 or end == init or ((end < init) == (rate < 1))
     s = Exponential(init, rate, steps, staircase=stair, delay=begin, end=end if reachable else None)
     if not reachable:  # a bound on the far side clips from step 0, as in optax

@@ -578,9 +578,9 @@ class Function(Schedule):
         )
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        if xp.name == "python" or self.vectorized:
-            return float(self.fn(t)) if xp.name == "python" else self.fn(t)
-        return xp.map(self.fn, t)
+        if xp.name == "python":
+            return float(self.fn(t))
+        return self.fn(t) if self.vectorized else xp.map(self.fn, t)
 
 
 constant = Constant
