@@ -39,6 +39,19 @@ def test_cosine_exponent() -> None:
     assert s(25) == approx(((1 + math.cos(math.pi / 4)) / 2) ** 2)
 
 
+def test_cosine_with_and_without_exponent_are_one_public_kind() -> None:
+    """A powered cosine is a private subclass (its own fast path); nothing else can tell."""
+    plain, powered = gs.cosine(1.0, 0.0, 100), gs.cosine(1.0, 0.0, 100, exponent=2.0)
+    assert isinstance(powered, gs.Cosine) and type(plain) is gs.Cosine
+    assert powered.kind == plain.kind == "cosine"
+    assert gs.from_config(powered.to_config()) == powered
+    assert powered.replace(exponent=1.0) == plain and powered.replace(exponent=1) != powered
+    assert plain.replace(exponent=3.0) == gs.cosine(1.0, 0.0, 100, exponent=3.0)
+    assert powered.replace(exponent=1.0)(25) == plain(25) != powered(25)
+    with pytest.raises(TypeError, match="has no argument"):
+        powered.replace(power=2.0)
+
+
 def test_polynomial() -> None:
     s = gs.polynomial(1.0, 0.1, 10, power=2.0)
     assert s(5) == approx(0.1 + 0.9 * 0.25)

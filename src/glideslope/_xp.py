@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -307,7 +308,22 @@ class JaxNamespace:
         return self.jnp.asarray(out)
 
 
-SCALAR = ScalarNamespace
+def _as_module(namespace: type) -> Any:
+    """A module object holding ``namespace``'s functions.
+
+    Scalar formulas run on every call of ``schedule(t)``: CPython caches an attribute of a
+    module (``xp.cos``) at its call site, but not a staticmethod of a class, so a module saves
+    about 200 machine instructions per ``xp.`` lookup pair.
+    """
+    module = types.ModuleType(f"{__name__}.{namespace.__name__}", namespace.__doc__)
+    for key, value in vars(namespace).items():
+        if not key.startswith("__"):
+            setattr(module, key, value.__func__ if isinstance(value, staticmethod) else value)
+    return module
+
+
+#: The scalar namespace, as a module (see :func:`_as_module`).
+SCALAR: Any = _as_module(ScalarNamespace)
 _cache: dict[str, Any] = {}
 
 

@@ -71,7 +71,7 @@ class Schedule:
         params = [p for p in sig.parameters.values() if p.name != "self"]
         cls._fields = tuple(p.name for p in params)
         cls._defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-        if cls.kind:
+        if "kind" in cls.__dict__ and cls.kind:  # a private variant keeps its parent's
             REGISTRY[cls.kind] = cls
         if "_eval" in cls.__dict__ and "__call__" not in cls.__dict__:
             fast = _inline_eval(cls)
@@ -235,10 +235,13 @@ class Schedule:
 
     def replace(self, **changes: Any) -> Schedule:
         """A copy with some constructor arguments changed (validated again)."""
+        return type(self)(**self._changed_params(changes))
+
+    def _changed_params(self, changes: dict[str, Any]) -> dict[str, Any]:
         unknown = set(changes) - set(self._fields)
         if unknown:
             raise TypeError(f"{self.kind}() has no argument(s) {sorted(unknown)}; it takes {list(self._fields)}")
-        return type(self)(**{**self.params(), **changes})
+        return {**self.params(), **changes}
 
     def _key(self) -> tuple[Any, ...]:
         return (type(self), tuple(self.__dict__[f] for f in self._fields))

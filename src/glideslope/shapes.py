@@ -104,13 +104,30 @@ class Cosine(_Decay):
         n = self._n
         self._set(_w=None if n is None else PI / n, _hd=0.5 * (self.start - self.end))
 
+    def __new__(
+        cls, start: float = 1.0, end: float = 0.0, steps: Duration = None, exponent: float = 1.0
+    ) -> Cosine:
+        # A cosine with an exponent is its own (private) class, so the scalar call of the
+        # plain one, the common case, does not test the exponent.
+        if cls is Cosine and exponent != 1.0:
+            cls = _PoweredCosine
+        return super().__new__(cls)
+
     def _eval(self, t: Any, xp: Any) -> Any:
         # (start - end) / 2 and pi / steps precomputed; halving is exact, so this is bit for
         # bit ``end + (start - end) * (1 + cos(pi * min(t, steps) / steps)) / 2``
-        c = 1.0 + xp.cos(self._w * xp.minimum(t, self._n))
-        if self.exponent != 1.0:
-            return self.end + 2.0 * self._hd * (0.5 * c) ** self.exponent
-        return self.end + self._hd * c
+        return self.end + self._hd * (1.0 + xp.cos(self._w * xp.minimum(t, self._n)))
+
+
+class _PoweredCosine(Cosine):
+    """:class:`Cosine` with ``exponent != 1`` (``Cosine(...)`` makes one; same kind, config)."""
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        c = 0.5 * (1.0 + xp.cos(self._w * xp.minimum(t, self._n)))
+        return self.end + 2.0 * self._hd * c**self.exponent
+
+    def replace(self, **changes: Any) -> Schedule:
+        return Cosine(**self._changed_params(changes))
 
 
 class Polynomial(_Decay):
