@@ -9,8 +9,9 @@ learning rate every step, and the log is checked against the glideslope schedule
 Plateau schedules: the Trainer recognises one by ``isinstance(s, torch.optim.lr_scheduler.
 ReduceLROnPlateau)`` and otherwise calls ``s.step()`` after every optimizer step.
 glideslope's ReduceLROnPlateau is not a subclass of torch's (by design) and needs the metric,
-so do not hand it to the Trainer: step it yourself from a ``TrainerCallback.on_evaluate``
-(``plateau.step(metrics["eval_loss"])``) and give the Trainer a constant scheduler.
+so wrap it: ``plateau = glideslope.torch.trainer.TrainerPlateau(ReduceLROnPlateau(optimizer))``
+and pass ``optimizers=(optimizer, plateau), callbacks=[plateau]``
+(tests/torch/test_trainer_plateau.py runs this).
 
     python examples/transformers_trainer.py
 """

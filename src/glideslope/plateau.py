@@ -23,6 +23,7 @@ from typing import Any
 from . import _validate as v
 from .schedule import Schedule
 
+_INF = math.inf
 NONFINITE_POLICIES = ("raise", "skip", "count")
 
 
@@ -76,7 +77,16 @@ class ReduceOnPlateau:
         if after is not None and after.length in (None, math.inf):
             raise ValueError(f"after ({after!r}) must have a finite, bound length")
         self.after = after
+        self._after_len = 0 if after is None else int(after.length or 0)
         self.base = v.real("base", base) if after is None else float(after(int(after.length or 0)))
+        # the rule as one comparison, ``m < bar`` (min) or ``m > bar`` (max), with the bar
+        # ``best * mul + add`` kept up to date with ``best``: b*(1 -+ threshold) + 0 or
+        # b*1 -+ threshold, which compare exactly like torch's expressions
+        sign = 1.0 if self.mode == "min" else -1.0
+        rel = self.threshold_mode == "rel"
+        self._min = self.mode == "min"
+        self._mul = 1.0 - sign * self.threshold if rel else 1.0
+        self._add = 0.0 if rel else -sign * self.threshold
         self.reset()
 
     # -- state ----------------------------------------------------------------------------
@@ -114,6 +124,16 @@ class ReduceOnPlateau:
 
     # -- the rule -------------------------------------------------------------------------
 
+    @property
+    def best(self) -> float:
+        """The best metric so far (``inf`` in min mode, ``-inf`` in max mode before any)."""
+        return self._best
+
+    @best.setter
+    def best(self, value: float) -> None:
+        self._best = value = float(value)
+        self._bar = value * self._mul + self._add
+
     def is_better(self, metric: float, best: float) -> bool:
         if self.mode == "min":
             if self.threshold_mode == "rel":
@@ -137,8 +157,8 @@ class ReduceOnPlateau:
         With a schedule to follow (``after``), pass the training ``step``: metrics reported
         before the schedule has finished are ignored.
         """
-        m = float(metric)
-        if not math.isfinite(m):
+        m = metric if metric.__class__ is float else float(metric)
+        if not -_INF < m < _INF:
             if self.nonfinite == "raise":
                 raise ValueError(
                     f"metric is {m}; pass nonfinite='skip' to ignore such updates or "
@@ -146,15 +166,16 @@ class ReduceOnPlateau:
                 )
             if self.nonfinite == "skip":
                 return False
-        if self.after is not None and step is not None and step < (self.after.length or 0):
+        if step is not None and step < self._after_len:
             return False
         self.updates += 1
-        if self.is_better(m, self.best):
-            self.best = m
+        if m < self._bar if self._min else m > self._bar:
+            self._best = m
+            self._bar = m * self._mul + self._add
             self.num_bad = 0
         else:
             self.num_bad += 1
-        if self.in_cooldown:
+        if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.num_bad = 0
         if self.num_bad > self.patience:

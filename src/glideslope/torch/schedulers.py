@@ -1234,8 +1234,8 @@ class ReduceLROnPlateau(LRScheduler):
         """Report the epoch's metric; reduce the learning rates on a plateau."""
         if metrics is None:
             raise TypeError("ReduceLROnPlateau.step() needs the metric: call step(metrics)")
-        current = float(metrics)
-        if _dist_initialized():
+        current = metrics if metrics.__class__ is float else float(metrics)
+        if _WORLD._default_pg is not None:
             current = _mean_over_ranks(current)
         if epoch is None:
             self.last_epoch += 1
@@ -1300,20 +1300,29 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = list(s.get("_last_lr", self._last_lr))
 
 
-def _dist_check() -> Callable[[], bool]:
-    """A cheap ``torch.distributed.is_initialized()`` for every step: the public function costs
-    more than the rest of a ReduceLROnPlateau step (two properties deep), so where torch's
-    world object has the attribute it reads, read that; otherwise call the public function."""
+class _NoWorld:
+    """Stands in for torch's private world object where it is missing (other torch versions,
+    or no ``torch.distributed``): ``_default_pg`` is not None exactly when the default process
+    group is initialized, asked through the public function."""
+
+    @property
+    def _default_pg(self) -> object | None:
+        dist = torch.distributed
+        return True if dist.is_available() and dist.is_initialized() else None
+
+
+def _world() -> Any:
+    """What a ReduceLROnPlateau step reads to know whether torch.distributed runs:
+    ``world._default_pg is not None``. The public ``is_initialized()`` costs more than the
+    rest of a step (two properties deep), so where torch's world object exists, read it."""
     dist = torch.distributed
-    if not dist.is_available():
-        return lambda: False
-    world = getattr(dist.distributed_c10d, "_world", None)
+    world = getattr(dist.distributed_c10d, "_world", None) if dist.is_available() else None
     if world is None or not hasattr(world, "_default_pg"):  # pragma: no cover - other torch versions
-        return dist.is_initialized
-    return lambda: world._default_pg is not None
+        return _NoWorld()
+    return world
 
 
-_dist_initialized = _dist_check()
+_WORLD = _world()
 
 
 def _mean_over_ranks(x: float) -> float:
