@@ -8,12 +8,21 @@ the best round of each (the least disturbed by other work on the machine), and t
 glideslope's time over torch's.
 
     .venv/bin/python benchmarks/bench_torch_step.py [--rounds 11] [--only StepLR,OneCycleLR]
+
+``--instructions`` counts CPU instructions per step instead, with valgrind's callgrind (which
+does not depend on what else the machine is doing): each library runs ``n`` steps in a child
+process under callgrind, once with a short and once with a long loop, and the difference over
+the extra steps is the cost of one ``step()`` (building the scheduler and importing cancel).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import re
+import shutil
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -79,14 +88,60 @@ def measure(make: Callable[[Any, torch.optim.Optimizer], Any], groups: int, n: i
     return best[T] * 1e6, best[G] * 1e6
 
 
+def loop(name: str, lib_name: str, groups: int, n: int) -> None:
+    """The body callgrind counts: ``n`` steps of one scheduler (after 100 warm-up steps)."""
+    lib = T if lib_name == "torch" else G
+    s = build(lib, CASES[name], groups)
+    run(s, 100)
+    run(s, n)
+
+
+def instructions_per_step(name: str, groups: int) -> tuple[float, float]:
+    """(torch, glideslope) instructions per ``step()``, by callgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+
+    def count(lib: str, n: int) -> int:
+        out = subprocess.run(
+            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+             "--loop", name, lib, str(groups), str(n)],
+            capture_output=True, text=True, check=True,
+        )
+        m = re.search(r"Collected : (\d+)", out.stderr)
+        assert m, out.stderr[-2000:]
+        return int(m.group(1))
+
+    short, long = (2000, 12000) if groups == 1 else (200, 1200)
+    per = [(count(lib, long) - count(lib, short)) / (long - short) for lib in ("torch", "glideslope")]
+    return per[0], per[1]
+
+
 def main() -> None:
+    if "--loop" in sys.argv:
+        name, lib, groups, n = sys.argv[sys.argv.index("--loop") + 1 :][:4]
+        warnings.simplefilter("ignore")
+        torch.set_num_threads(1)
+        loop(name, lib, int(groups), int(n))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds per case (best is kept)")
     parser.add_argument("--only", default="", help="comma-separated class names")
+    parser.add_argument("--instructions", action="store_true", help="count instructions (callgrind), not time")
     args = parser.parse_args()
     only = {x for x in args.only.split(",") if x}
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
+    if args.instructions:
+        print("| class | groups | torch (instructions/step) | glideslope (instructions/step) | ratio |")
+        print("|---|---:|---:|---:|---:|")
+        for name in CASES:
+            if only and name not in only:
+                continue
+            for groups in (1, 64):
+                a, b = instructions_per_step(name, groups)
+                print(f"| {name} | {groups} | {a:,.0f} | {b:,.0f} | {b / a:.2f} |", flush=True)
+        return
     print("| class | groups | torch (µs/step) | glideslope (µs/step) | ratio |")
     print("|---|---:|---:|---:|---:|")
     for name, make in CASES.items():

@@ -359,6 +359,28 @@ def _make(_scalar):
 """
 
 
+class _BindScalarFunctions(ast.NodeTransformer):
+    """``xp.cos`` -> ``_xp_cos``, a closure variable holding ``math.cos``: the inlined scalar
+    formula then calls the function directly instead of looking it up on ``xp`` each time."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.bare_xp = False
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        v = node.value
+        if isinstance(v, ast.Name) and v.id == "xp" and isinstance(node.ctx, ast.Load) and hasattr(SCALAR, node.attr):
+            self.names.add(node.attr)
+            return ast.copy_location(ast.Name(id=f"_xp_{node.attr}", ctx=ast.Load()), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id == "xp":
+            self.bare_xp = True  # xp itself is passed on (e.g. to a phase's _eval)
+        return node
+
+
 def _inline_eval(cls: type[Schedule]) -> Callable[[Schedule, Any], Any] | None:
     """``Schedule.__call__`` with ``cls._eval``'s body pasted into the scalar branch.
 
@@ -388,12 +410,18 @@ def _inline_eval(cls: type[Schedule]) -> Callable[[Schedule, Any], Any] | None:
     assert isinstance(make, ast.FunctionDef)
     call = make.body[0]
     assert isinstance(call, ast.FunctionDef) and isinstance(call.body[0], ast.If)
+    binder = _BindScalarFunctions()
+    body = [binder.visit(stmt) for stmt in body]
+    if not binder.bare_xp:
+        del call.body[0].body[:]  # no ``xp = _scalar``
     call.body[0].body.extend(body)
+    names = sorted(binder.names)
+    make.args.args.extend(ast.arg(arg=f"_xp_{n}") for n in names)
     ast.fix_missing_locations(module)
     namespace: dict[str, Any] = {}
     globals_ = sys.modules[cls.__module__].__dict__
     exec(compile(module, inspect.getsourcefile(method) or "<glideslope>", "exec"), globals_, namespace)
-    fast: Callable[[Schedule, Any], Any] = namespace["_make"](SCALAR)
+    fast: Callable[[Schedule, Any], Any] = namespace["_make"](SCALAR, *(getattr(SCALAR, n) for n in names))
     fast.__doc__ = Schedule.__call__.__doc__
     fast.__qualname__ = f"{cls.__qualname__}.__call__"
     return fast
