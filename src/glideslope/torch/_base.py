@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from weakref import ref
 
 from torch.optim import Optimizer
@@ -411,7 +411,12 @@ class GlideScheduler(LRScheduler):
             follow = self._follow
             for i, g in enumerate(groups):
                 cur = g["lr"]
-                if follow[i] or (cur is not last[i] and as_float(cur) != as_float(last[i])):
+                if cur.__class__ is not float and isinstance(cur, Tensor):
+                    # torch computes a tensor lr by arithmetic on the tensor, step after step,
+                    # in its dtype (a float32 lr rounds at every step): so do we, exactly
+                    # (each _chain is plain arithmetic on lr, which a tensor supports)
+                    values[i] = self._chain(i, cast(float, cur), t)
+                elif follow[i] or (cur is not last[i] and as_float(cur) != as_float(last[i])):
                     follow[i] = True
                     values[i] = self._chain(i, as_float(cur), t)
         elif closed and self.chained:

@@ -150,6 +150,11 @@ class LambdaLR(GlideScheduler):
         _load_lambdas(self.lr_lambdas, state.get("lr_lambdas"))
 
 
+def _own_dtype(lr: Any) -> Any:
+    """A tensor lr as it is (arithmetic on it rounds in its dtype, like torch's); else a float."""
+    return lr if isinstance(lr, Tensor) else as_float(lr)
+
+
 class MultiplicativeLR(GlideScheduler):
     """``lr_i(t) = lr_i(t - 1) * lr_lambda_i(t)`` for ``t >= 1`` (inherently chained, as in
     torch: each step multiplies the learning rate the group holds). One function given for
@@ -206,9 +211,9 @@ class MultiplicativeLR(GlideScheduler):
                 for g, v in zip(groups, values):
                     if v.__class__ is float:
                         g["lr"] = v
-                    else:  # a tensor lr: filled in place, computed as _apply does
+                    else:  # a tensor lr: the product in its dtype (torch's), filled in place
                         plain = False
-                        write(g, "lr", as_float(g["lr"]) * f)
+                        write(g, "lr", v)
                 self._last_lr = values if plain else group_values(self.optimizer, "lr")
                 return
             lrs = [g["lr"] for g in groups]
@@ -228,7 +233,8 @@ class MultiplicativeLR(GlideScheduler):
         if self._is_initial:
             values = [as_float(g["lr"]) for g in groups]
         else:
-            values = [as_float(g["lr"]) * fn(t) for g, fn in zip(groups, self.lr_lambdas)]
+            # a tensor lr is multiplied as a tensor, in its dtype, as torch does
+            values = [_own_dtype(g["lr"]) * fn(t) for g, fn in zip(groups, self.lr_lambdas)]
         out: list[Any] = []
         for g, v in zip(groups, values):
             write(g, "lr", v)
