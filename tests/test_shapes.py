@@ -52,6 +52,19 @@ def test_cosine_with_and_without_exponent_are_one_public_kind() -> None:
         powered.replace(power=2.0)
 
 
+def test_milestones_and_boundaries_as_fractions_and_epochs() -> None:
+    s = gs.multistep(1.0, 0.1, ["50%", "75%"])
+    with pytest.raises(gs.UnboundScheduleError, match=r"multistep\(milestones\[0\]='50%'\) needs total_steps"):
+        s(10)
+    assert s.length is None
+    b = s.bind(total_steps=1000)
+    assert b == gs.multistep(1.0, 0.1, [500, 750]) and b.length == 750
+    assert [b(t) for t in (499, 500, 750)] == [1.0, approx(0.1), approx(0.01)]
+    assert gs.from_config(s.to_config()) == s and gs.multistep(1.0, 0.1, [300, "75%"]).bind(total_steps=1000)(700) == approx(0.1)
+    p = gs.piecewise_constant(["1ep", "2ep"], [1.0, 0.5, 0.1]).bind(steps_per_epoch=10)
+    assert p == gs.piecewise_constant([10, 20], [1.0, 0.5, 0.1]) and p(15) == 0.5
+
+
 def test_polynomial() -> None:
     s = gs.polynomial(1.0, 0.1, 10, power=2.0)
     assert s(5) == approx(0.1 + 0.9 * 0.25)

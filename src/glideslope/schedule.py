@@ -64,6 +64,7 @@ class Schedule:
     _defaults: ClassVar[dict[str, Any]] = {}
     _durations: ClassVar[dict[str, str]] = {}
     _minimums: ClassVar[dict[str, int]] = {}
+    _step_lists: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -159,6 +160,11 @@ class Schedule:
                 out.append(f"{self.kind}({field}={v!r}) needs {need}")
             elif v is None and open_means == "rest":
                 out.append(f"{self.kind}({field}=None) runs for the rest of the run and needs total_steps")
+        for field in self._step_lists:
+            for i, x in enumerate(self.__dict__[field]):
+                if isinstance(x, str):
+                    need = "total_steps" if x.endswith("%") else "steps_per_epoch"
+                    out.append(f"{self.kind}({field}[{i}]={x!r}) needs {need}")
         for child in self.children():
             out.extend(child.unresolved())
         return out
@@ -190,6 +196,12 @@ class Schedule:
                 changes[field] = resolve_duration(
                     field, v, total_steps, steps_per_epoch, minimum=minimum, owner=self.kind
                 )
+        for field in self._step_lists:
+            minimum = self._minimums.get(field, 1)
+            changes[field] = tuple(
+                resolve_duration(f"{field}[{i}]", x, total_steps, steps_per_epoch, minimum=minimum, owner=self.kind)
+                for i, x in enumerate(self.__dict__[field])
+            )
         for field in self._fields:
             c = self.__dict__[field]
             if isinstance(c, Schedule):

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import _validate as v
 from .schedule import Schedule
-from .timing import Duration, check_duration
+from .timing import Duration, check_duration, check_steps
 
 PI = math.pi
 
@@ -381,26 +381,29 @@ class MultiStep(Schedule):
     Args:
         start: value before the first milestone.
         rate: factor applied at each milestone (> 0).
-        milestones: strictly increasing steps (ints >= 1) where the value is multiplied by rate.
+        milestones: strictly increasing steps (>= 1) where the value is multiplied by rate;
+            each may be a duration (``["50%", "75%"]``, ``["30ep"]``), resolved by ``bind()``.
     """
 
     start: float
     rate: float
-    milestones: tuple[int, ...]
+    milestones: tuple[int | str, ...]
     _m: list[int]
 
     kind = "multistep"
+    _step_lists = ("milestones",)
 
     def __init__(self, start: float = 1.0, rate: float = 0.1, milestones: Any = (1,)) -> None:
         self._set(
             start=v.real("start", start),
             rate=v.positive("rate", rate),
-            milestones=v.increasing("milestones", milestones, minimum=1, integers=True),
+            milestones=check_steps("milestones", milestones),
         )
         self._set(_m=list(self.milestones))
 
     def _length(self) -> float | None:
-        return self.milestones[-1]
+        last = self.milestones[-1]
+        return last if isinstance(last, int) else None
 
     def _eval(self, t: Any, xp: Any) -> Any:
         return self.start * self.rate ** (xp.count_le(self._m, t) + 0.0)
@@ -410,19 +413,21 @@ class PiecewiseConstant(Schedule):
     """Piecewise constant: ``values[i]`` where ``i`` = number of ``boundaries`` ``<= t``.
 
     Args:
-        boundaries: strictly increasing steps (>= 1) where the value changes.
+        boundaries: strictly increasing steps (>= 1) where the value changes; each may be a
+            duration (``["50%", "75%"]``), resolved by ``bind()``.
         values: one more value than boundaries: ``values[0]`` before ``boundaries[0]``, ...
     """
 
-    boundaries: tuple[int, ...]
+    boundaries: tuple[int | str, ...]
     values: tuple[float, ...]
     _b: list[int]
     _v: list[float]
 
     kind = "piecewise_constant"
+    _step_lists = ("boundaries",)
 
     def __init__(self, boundaries: Any = (), values: Any = (1.0,)) -> None:
-        b = v.increasing("boundaries", boundaries, minimum=1, integers=True, min_len=0)
+        b = check_steps("boundaries", boundaries, min_len=0)
         vals = v.reals("values", values)
         if len(vals) != len(b) + 1:
             raise ValueError(
@@ -432,7 +437,10 @@ class PiecewiseConstant(Schedule):
         self._set(boundaries=b, values=vals, _b=list(b), _v=list(vals))
 
     def _length(self) -> float | None:
-        return self.boundaries[-1] if self.boundaries else math.inf
+        if not self.boundaries:
+            return math.inf
+        last = self.boundaries[-1]
+        return last if isinstance(last, int) else None
 
     def _eval(self, t: Any, xp: Any) -> Any:
         return xp.take(self._v, xp.count_le(self._b, t)) + 0.0 * t

@@ -63,6 +63,31 @@ def check_duration(name: str, value: object, *, minimum: int = 1, open_ok: bool 
     raise TypeError(f"{name} must be {_ALLOWED}, got {type(value).__name__}: {value!r}")
 
 
+def check_steps(name: str, values: object, *, minimum: int = 1, min_len: int = 1) -> tuple[int | str, ...]:
+    """A list of steps where each entry may be a duration (``[300, "75%", "9ep"]``).
+
+    Entries in steps must be strictly increasing; entries with units are checked once
+    :meth:`Schedule.bind` has turned them into steps.
+    """
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"{name} must be a list of steps (ints, '50%' or '2ep'), got {type(values).__name__}: {values!r}"
+        )
+    out = tuple(check_duration(f"{name}[{i}]", x, minimum=minimum, open_ok=False) for i, x in enumerate(values))
+    if len(out) < min_len:
+        raise ValueError(f"{name} must have at least {min_len} value(s), got {list(out)!r}")
+    steps = [x for x in out if isinstance(x, int)]
+    if len(steps) == len(out):
+        for i in range(1, len(out)):
+            if steps[i] <= steps[i - 1]:
+                what = "duplicate" if steps[i] == steps[i - 1] else "unsorted"
+                raise ValueError(
+                    f"{name} must be strictly increasing (sorted, no duplicates); "
+                    f"{what} value {steps[i]!r} at index {i} in {list(out)!r}"
+                )
+    return out  # type: ignore[return-value]
+
+
 def resolve_duration(
     name: str,
     value: Duration,
