@@ -199,7 +199,9 @@ def _valley(lrs: list[float], losses: list[float]) -> tuple[int, int, int] | Non
     idx = max_start + int(sections) + int(sections / 2)
     if max_end - max_start < 2:
         return None
-    return idx, max_start, max_end
+    # fastai's start is one before the stretch when it begins at the first point (-1): the
+    # pick keeps fastai's arithmetic, the stretch reported starts at a real point
+    return idx, max(max_start, 0), max_end
 
 
 def suggest(lrs: list[float], smoothed: list[float], sweep: str = "exp") -> dict[str, Suggestion]:

@@ -196,3 +196,13 @@ def test_import_glideslope_imports_no_numpy_or_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_valley_reports_a_stretch_that_starts_at_a_real_point() -> None:
+    # the loss falls from the first point on: fastai's start index is -1 there, and the
+    # reason once reported "lr 5.72 .. 3.94", the last point as the start of the stretch
+    lrs = [10.0 ** (k / 4 - 6) for k in range(20)]
+    losses = [10.0 - k for k in range(15)] + [20.0, 40.0, 80.0, 160.0, 320.0]
+    valley = suggest(lrs, losses)["valley"]
+    assert f"lr {lrs[0]:.3g} .. {lrs[14]:.3g}" in valley.reason
+    assert valley.lr == lrs[-1 + int(15 / 3) + int(15 / 6)]  # fastai's pick from its start -1
