@@ -1270,11 +1270,16 @@ class ReduceLROnPlateau(LRScheduler):
                     "of the `optimizer` param groups."
                 )
             self.min_lrs = [self.default_min_lr] * len(groups)
-        for i, g in enumerate(groups):
-            old = float(g["lr"])
-            new = max(old * self.factor, self.min_lrs[i])
-            if old - new > self.eps:
-                write(g, "lr", new)
+        factor, eps = self.factor, self._ctl.eps
+        for g, floor in zip(groups, self.min_lrs):
+            cur = g["lr"]
+            old = float(cur)
+            new = max(old * factor, floor)
+            if old - new > eps:
+                if cur.__class__ is float:
+                    g["lr"] = new
+                else:
+                    write(g, "lr", new)
 
     def get_last_lr(self) -> list[float | Tensor]:
         return self._last_lr
