@@ -13,6 +13,9 @@ glideslope's time over torch's.
 does not depend on what else the machine is doing): each library runs ``n`` steps in a child
 process under callgrind, once with a short and once with a long loop, and the difference over
 the extra steps is the cost of one ``step()`` (building the scheduler and importing cancel).
+The cyclic GC is off while counting. Counts still moved by up to about 2,000 instructions per
+step between sessions (allocator state; the per-1,024-step table refills), so compare the two
+libraries within one run, and prefer the timings for the README.
 """
 
 from __future__ import annotations
@@ -93,6 +96,10 @@ def loop(name: str, lib_name: str, groups: int, n: int) -> None:
     lib = T if lib_name == "torch" else G
     s = build(lib, CASES[name], groups)
     run(s, 100)
+    # no cyclic GC while counting: one full collection (it walks every object torch created)
+    # costs tens of millions of instructions, and whether one falls inside the loop is luck
+    gc.collect()
+    gc.disable()
     run(s, n)
 
 
@@ -128,8 +135,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds per case (best is kept)")
     parser.add_argument("--only", default="", help="comma-separated class names")
     parser.add_argument("--instructions", action="store_true", help="count instructions (callgrind), not time")
+    parser.add_argument("--groups", default="1,64", help="param-group counts, comma-separated (default 1,64)")
     args = parser.parse_args()
     only = {x for x in args.only.split(",") if x}
+    group_counts = [int(x) for x in args.groups.split(",") if x]
     torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     if args.instructions:
@@ -138,7 +147,7 @@ def main() -> None:
         for name in CASES:
             if only and name not in only:
                 continue
-            for groups in (1, 64):
+            for groups in group_counts:
                 a, b = instructions_per_step(name, groups)
                 print(f"| {name} | {groups} | {a:,.0f} | {b:,.0f} | {b / a:.2f} |", flush=True)
         return
@@ -147,7 +156,7 @@ def main() -> None:
     for name, make in CASES.items():
         if only and name not in only:
             continue
-        for groups in (1, 64):
+        for groups in group_counts:
             n = 2000 if groups == 1 else 200
             a, b = measure(make, groups, n, args.rounds)
             print(f"| {name} | {groups} | {a:.2f} | {b:.2f} | {b / a:.2f} |", flush=True)
