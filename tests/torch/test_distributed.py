@@ -39,15 +39,30 @@ def _worker(rank: int, port: int, out: dict) -> None:
                 trace.append(o.param_groups[0]["lr"])
         out[rank] = trace
     finally:
+        # both ranks reach teardown before either closes its gloo pairs: a rank that tears
+        # down while the other still reads from it aborts the other (seen under load in CI)
+        dist.barrier()
         dist.destroy_process_group()
 
 
-def test_plateau_decisions_are_equal_on_all_ranks():
+def _run_two_ranks() -> tuple[list[float], list[float]]:
     port = _free_port()
     # a spawned (not forked) manager: the test process may hold threads (JAX, torch)
     with mp.get_context("spawn").Manager() as manager:
         out = manager.dict()
         mp.spawn(_worker, args=(port, out), nprocs=2, join=True)
-        a, b = out[0], out[1]
+        return out[0], out[1]
+
+
+def test_plateau_decisions_are_equal_on_all_ranks():
+    try:
+        a, b = _run_two_ranks()
+    except mp.ProcessExitedException as e:
+        # once in CI, under load, a rank died in gloo's C++ teardown ("terminate called
+        # without an active exception", SIGABRT); that is gloo, not the decision under test,
+        # so such a crash gets one more try (an assertion failure or any other error does not)
+        if e.signal_name != "SIGABRT":
+            raise
+        a, b = _run_two_ranks()
     assert a == b
     assert a[-1] < 0.1  # the averaged metric did stall and the lr was reduced
