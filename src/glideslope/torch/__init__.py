@@ -5,7 +5,9 @@ Switch by changing one import::
 
     from glideslope.torch import CosineAnnealingLR, OneCycleLR, get_scheduler
 
-Importing this module imports torch; ``import glideslope`` never does.
+Importing this module imports torch; ``import glideslope`` never does. Under the Transformers
+``Trainer``, run :class:`ReduceLROnPlateau` through ``glideslope.torch.trainer.TrainerPlateau``
+(that module imports transformers).
 """
 
 from ._base import LRScheduler
