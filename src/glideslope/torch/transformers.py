@@ -78,7 +78,9 @@ def get_constant_schedule(optimizer: Optimizer, last_epoch: int = -1) -> Schedul
 
 
 def get_reduce_on_plateau_schedule(optimizer: Optimizer, **kwargs: Any) -> ReduceLROnPlateau:
-    """A :class:`~glideslope.torch.ReduceLROnPlateau` with ``kwargs``."""
+    """A :class:`~glideslope.torch.ReduceLROnPlateau` with ``kwargs``. To hand it to the
+    Trainer, wrap it in :class:`glideslope.torch.trainer.TrainerPlateau` (the Trainer passes
+    metrics only to torch's own class)."""
     return ReduceLROnPlateau(optimizer, **kwargs)
 
 
