@@ -11,11 +11,10 @@ installed): unlike seconds, these do not depend on what else the machine is doin
 from __future__ import annotations
 
 import math
-import re
-import shutil
-import subprocess
 import sys
 import timeit
+
+import _callgrind
 
 import glideslope as gs
 
@@ -79,21 +78,10 @@ def loop(name: str) -> None:
 
 
 def instructions_per_call() -> dict[str, float] | None:
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
+    if not _callgrind.available():
         return None
-
-    def count(name: str) -> int:
-        out = subprocess.run(
-            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, "--loop", name],
-            capture_output=True, text=True, check=True,
-        )
-        m = re.search(r"Collected : (\d+)", out.stderr)
-        assert m, out.stderr[-2000:]
-        return int(m.group(1))
-
-    base = count("none")
-    return {name: (count(name) - base) / LOOPS for name in subjects()}
+    base = _callgrind.instructions(__file__, "--loop", "none")
+    return {name: (_callgrind.instructions(__file__, "--loop", name) - base) / LOOPS for name in subjects()}
 
 
 def main() -> int:

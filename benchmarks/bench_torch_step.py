@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import argparse
 import gc
-import re
-import shutil
-import subprocess
 import sys
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
+import _callgrind
 import torch.optim.lr_scheduler as T
 from torch.optim.swa_utils import SWALR as TorchSWALR
 
@@ -105,19 +103,9 @@ def loop(name: str, lib_name: str, groups: int, n: int) -> None:
 
 def instructions_per_step(name: str, groups: int) -> tuple[float, float]:
     """(torch, glideslope) instructions per ``step()``, by callgrind."""
-    valgrind = shutil.which("valgrind")
-    if valgrind is None:
-        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
 
     def count(lib: str, n: int) -> int:
-        out = subprocess.run(
-            [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
-             "--loop", name, lib, str(groups), str(n)],
-            capture_output=True, text=True, check=True,
-        )
-        m = re.search(r"Collected : (\d+)", out.stderr)
-        assert m, out.stderr[-2000:]
-        return int(m.group(1))
+        return _callgrind.instructions(__file__, "--loop", name, lib, str(groups), str(n))
 
     short, long = (2000, 12000) if groups == 1 else (200, 1200)
     per = [(count(lib, long) - count(lib, short)) / (long - short) for lib in ("torch", "glideslope")]

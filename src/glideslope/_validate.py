@@ -88,13 +88,19 @@ def increasing(
     for i, v in enumerate(out):
         if v < minimum:
             raise ValueError(f"{name}[{i}] must be >= {minimum}, got {v!r} in {list(out)!r}")
-        if i and v <= out[i - 1]:
-            what = "duplicate" if v == out[i - 1] else "unsorted"
+    strictly_increasing(name, out)
+    return out
+
+
+def strictly_increasing(name: str, values: tuple[Any, ...]) -> None:
+    """Raise unless ``values`` are sorted without duplicates, naming the first offender."""
+    for i in range(1, len(values)):
+        if values[i] <= values[i - 1]:
+            what = "duplicate" if values[i] == values[i - 1] else "unsorted"
             raise ValueError(
                 f"{name} must be strictly increasing (sorted, no duplicates); "
-                f"{what} value {v!r} at index {i} in {list(out)!r}"
+                f"{what} value {values[i]!r} at index {i} in {list(values)!r}"
             )
-    return out
 
 
 def function(name: str, value: object) -> Callable[..., Any]:

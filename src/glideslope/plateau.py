@@ -78,7 +78,7 @@ class ReduceOnPlateau:
             raise ValueError(f"after ({after!r}) must have a finite, bound length")
         self.after = after
         self._after_len = 0 if after is None else int(after.length or 0)
-        self.base = v.real("base", base) if after is None else float(after(int(after.length or 0)))
+        self.base = v.real("base", base) if after is None else float(after(self._after_len))
         # the rule as one comparison, ``m < bar`` (min) or ``m > bar`` (max), with the bar
         # ``best * mul + add`` kept up to date with ``best``: b*(1 -+ threshold) + 0 or
         # b*1 -+ threshold, which compare exactly like torch's expressions
@@ -135,13 +135,9 @@ class ReduceOnPlateau:
         self._bar = value * self._mul + self._add
 
     def is_better(self, metric: float, best: float) -> bool:
-        if self.mode == "min":
-            if self.threshold_mode == "rel":
-                return metric < best * (1.0 - self.threshold)
-            return metric < best - self.threshold
-        if self.threshold_mode == "rel":
-            return metric > best * (1.0 + self.threshold)
-        return metric > best + self.threshold
+        """Does ``metric`` improve on ``best`` (the rule in the module docstring)?"""
+        bar = best * self._mul + self._add
+        return metric < bar if self._min else metric > bar
 
     @property
     def in_cooldown(self) -> bool:

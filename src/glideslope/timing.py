@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 import re
 
+from ._validate import strictly_increasing
+
 Duration = int | str | None
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
@@ -76,15 +78,8 @@ def check_steps(name: str, values: object, *, minimum: int = 1, min_len: int = 1
     out = tuple(check_duration(f"{name}[{i}]", x, minimum=minimum, open_ok=False) for i, x in enumerate(values))
     if len(out) < min_len:
         raise ValueError(f"{name} must have at least {min_len} value(s), got {list(out)!r}")
-    steps = [x for x in out if isinstance(x, int)]
-    if len(steps) == len(out):
-        for i in range(1, len(out)):
-            if steps[i] <= steps[i - 1]:
-                what = "duplicate" if steps[i] == steps[i - 1] else "unsorted"
-                raise ValueError(
-                    f"{name} must be strictly increasing (sorted, no duplicates); "
-                    f"{what} value {steps[i]!r} at index {i} in {list(out)!r}"
-                )
+    if all(isinstance(x, int) for x in out):
+        strictly_increasing(name, out)
     return out  # type: ignore[return-value]
 
 

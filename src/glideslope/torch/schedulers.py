@@ -1272,14 +1272,10 @@ class ReduceLROnPlateau(LRScheduler):
             self.min_lrs = [self.default_min_lr] * len(groups)
         factor, eps = self.factor, self._ctl.eps
         for g, floor in zip(groups, self.min_lrs):
-            cur = g["lr"]
-            old = float(cur)
+            old = float(g["lr"])
             new = max(old * factor, floor)
             if old - new > eps:
-                if cur.__class__ is float:
-                    g["lr"] = new
-                else:
-                    write(g, "lr", new)
+                write(g, "lr", new)
 
     def get_last_lr(self) -> list[float | Tensor]:
         return self._last_lr
