@@ -48,6 +48,7 @@ from .cycles import (
 from .finder import LRFinderResult, find_lr
 from .noise import Noise, noise
 from .plateau import ReduceOnPlateau
+from .recommend import Recommendation, recommend
 from .schedule import Phase, Schedule
 from .shapes import (
     Constant,
@@ -89,13 +90,13 @@ __all__ = [
     "Clamp", "Constant", "Cooldown", "Cosine", "CosineRestarts", "Cyclic", "Exponential",
     "Function", "Interpolate", "InverseSqrt", "LRFinderResult", "Linear", "Maximum", "Minimum", "MultiStep",
     "Noise", "OneCycle", "OneCycleMomentum", "Phase", "PiecewiseConstant", "Polynomial",
-    "Product", "ReduceOnPlateau", "Repeat", "Rex", "Scale", "Schedule", "Sequence", "Shift",
+    "Product", "Recommendation", "ReduceOnPlateau", "Repeat", "Rex", "Scale", "Schedule", "Sequence", "Shift",
     "SlantedTriangular", "Step", "Stretch", "Sum", "Tanh", "UnboundScheduleError", "Warmup",
     "add", "area", "clamp", "constant", "cooldown", "cosine", "cosine_restarts", "cyclic",
     "exponential", "extremes", "find_lr", "first_crossing", "from_config", "function", "interpolate",
     "inverse_sqrt", "join", "jumps", "linear", "load", "loads", "maximum", "mean", "minimum",
     "multistep", "noise", "one_cycle", "one_cycle_momentum", "phase_table",
-    "piecewise_constant", "polynomial", "product", "repeat", "rex", "save", "scale",
+    "piecewise_constant", "polynomial", "product", "recommend", "repeat", "rex", "save", "scale",
     "sequence", "shift", "slanted_triangular", "step", "stretch", "tanh", "warmup",
     "warmup_stable_decay", "wsd",
 ]

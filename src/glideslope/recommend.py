@@ -1,0 +1,210 @@
+"""A complete learning-rate schedule for a run, from an LR range test and the run's length.
+
+How to call it::
+
+    import glideslope as gs
+
+    result = gs.find_lr(model, optimizer, loss_fn, loader)   # or gs.find_lr(train_step)
+    rec = gs.recommend(result, total_steps=2000)
+    rec.schedule        # a bound, absolute-LR Schedule: group["lr"] = rec.schedule(step)
+    rec.spec            # the same schedule as a SPEC string ("warmup(...) >> linear(...)")
+    rec.peak            # the peak learning rate
+    rec.reasons         # {"peak": "...", "warmup": "...", "shape": "..."}: why each choice
+    print(rec)          # all of it, one choice per line
+
+    # in PyTorch: absolute mode, since the schedule holds the learning rates themselves
+    sched = glideslope.torch.ScheduleLR(optimizer, rec.schedule, mode="absolute")
+
+On the command line the same is ``glideslope find --task T --steps N``; its SPEC line can be
+pasted into ``glideslope show`` or parsed with ``glideslope.spec.parse_spec``.
+
+The schedule is ``warmup(w) >> shape(start=peak, end=0, steps=total_steps - w)``:
+
+* the warmup rises linearly from 0 to ``peak`` over ``w`` steps;
+* the shape decays from ``peak`` to 0 over the rest of the run (``"linear"``, the default:
+  ``peak * (1 - p)`` with ``p`` the progress of the decay; ``"cosine"``:
+  ``peak * (1 + cos(pi p)) / 2``; ``"1-sqrt"``: hold ``peak``, then ``peak * (1 - sqrt(p))``
+  over the last 20%; ``"constant"``: hold ``peak``);
+* the peak is read from the range test (see :func:`peak_from_curve`).
+
+Every choice can be overridden (``shape=``, ``warmup=``, ``peak=``); the reasons say which
+were chosen by the rule and which were given.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _validate as v
+from .compose import Warmup, sequence
+from .finder import LRFinderResult
+from .schedule import Schedule
+from .shapes import constant, cooldown, cosine, linear
+
+#: The decay shapes :func:`recommend` can build.
+SHAPES = ("linear", "cosine", "1-sqrt", "constant")
+
+#: The default shape, and its reason.
+DEFAULT_SHAPE = "linear"
+
+#: Warmup length as a fraction of the run when not given.
+WARMUP_FRACTION = 0.05
+
+#: Fraction of the run taken by the cooldown of the ``"1-sqrt"`` shape.
+COOLDOWN_FRACTION = 0.2
+
+_SHAPE_REASONS = {
+    "linear": (
+        "linear decay to 0: in the committed benchmarks (charlm, Fashion-MNIST, digits) linear "
+        "decay to zero after a 5% warmup was the best schedule or within noise of it, and the "
+        "loss is least sensitive to its peak"
+    ),
+    "cosine": "cosine decay to 0 (as asked)",
+    "1-sqrt": "warmup-stable-decay with a 1-sqrt cooldown over the last 20% (as asked)",
+    "constant": "a constant learning rate after the warmup (as asked)",
+}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A schedule for a run, with the reason for each choice.
+
+    Attributes:
+        schedule: the bound absolute-LR schedule (``lr = schedule(step)``), ``total_steps``
+            long; past the end it holds its last value.
+        spec: ``repr(schedule)``, a SPEC that ``glideslope show`` and
+            ``glideslope.spec.parse_spec`` accept and that rebuilds an equal schedule.
+        peak: the peak learning rate.
+        warmup_steps: the warmup's length in steps.
+        shape: the decay shape, one of :data:`SHAPES`.
+        total_steps: the run's length.
+        reasons: ``{"peak": ..., "warmup": ..., "shape": ...}``, one sentence each.
+    """
+
+    schedule: Schedule
+    spec: str
+    peak: float
+    warmup_steps: int
+    shape: str
+    total_steps: int
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe data: the SPEC, the choices and the reasons."""
+        return {
+            "spec": self.spec, "peak": self.peak, "warmup_steps": self.warmup_steps,
+            "shape": self.shape, "total_steps": self.total_steps, "reasons": dict(self.reasons),
+        }
+
+    def __str__(self) -> str:
+        lines = [f"recommended schedule for {self.total_steps} steps: {self.spec}"]
+        for key in ("peak", "warmup", "shape"):
+            if key in self.reasons:
+                lines.append(f"  {key:<7}{self.reasons[key]}")
+        return "\n".join(lines)
+
+
+def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, str]:
+    """The peak learning rate for a run of ``total_steps`` read from a range test, and why.
+
+    The rule (measured in ``benchmarks/bench_finder.py``): the finder's default suggestion.
+    """
+    if not isinstance(result, LRFinderResult):
+        raise TypeError(f"result must be an LRFinderResult (from glideslope.find_lr), got {type(result).__name__}")
+    lr = result.suggested
+    name = result.default if result.default in result.suggestions else "fallback"
+    why = result.suggestions[name].reason if name in result.suggestions else "the first suggestion available"
+    return lr, f"{lr:.3g}, the finder's {name} suggestion: {why}"
+
+
+def recommend(
+    result: LRFinderResult,
+    total_steps: int,
+    *,
+    shape: str | None = None,
+    warmup: int | str | None = None,
+    peak: float | None = None,
+) -> Recommendation:
+    """A whole schedule (warmup, shape, peak) for a run of ``total_steps``, from a range test.
+
+    ``warmup(w) >> shape(start=peak, end=0)`` bound to ``total_steps``; see the module
+    docstring for the shapes and :func:`peak_from_curve` for the peak.
+
+    Args:
+        result: an :class:`~glideslope.finder.LRFinderResult` from :func:`glideslope.find_lr`.
+        total_steps: the run's length in optimizer steps (>= 10).
+        shape: one of :data:`SHAPES`; None for the default (``"linear"``).
+        warmup: warmup steps (int >= 0) or a fraction of the run (``"5%"``); None for 5%.
+        peak: the peak learning rate (> 0); None to read it from ``result``.
+
+    Returns:
+        a :class:`Recommendation`.
+    """
+    total_steps = v.integer("total_steps", total_steps, minimum=10)
+    reasons: dict[str, str] = {}
+    if peak is None:
+        peak, reasons["peak"] = peak_from_curve(result, total_steps)
+    else:
+        if not isinstance(result, LRFinderResult):
+            raise TypeError(f"result must be an LRFinderResult (from glideslope.find_lr), got {type(result).__name__}")
+        peak = v.positive("peak", peak)
+        if not math.isfinite(peak):
+            raise ValueError(f"peak must be a finite learning rate > 0, got {peak!r}")
+        reasons["peak"] = f"{peak:.3g}, as given"
+    peak = float(f"{peak:.3g}")  # three significant digits: a readable SPEC, no false precision
+    w = _warmup_steps(warmup, total_steps)
+    if warmup is None:
+        reasons["warmup"] = (
+            f"{w} steps ({WARMUP_FRACTION:.0%} of the run), linear from 0: AdamW's second-moment "
+            "estimates are poor in the first steps, and a short warmup keeps the peak from "
+            "blowing up the start"
+        )
+    else:
+        reasons["warmup"] = f"{w} steps, as given"
+    shape_name = DEFAULT_SHAPE if shape is None else v.choice("shape", shape, SHAPES)
+    reasons["shape"] = _SHAPE_REASONS[shape_name] if shape is None else f"{shape_name}, as given"
+    schedule = build_schedule(peak, w, shape_name, total_steps)
+    return Recommendation(schedule, repr(schedule), peak, w, shape_name, total_steps, reasons)
+
+
+def _warmup_steps(warmup: int | str | None, total_steps: int) -> int:
+    if warmup is None:
+        return max(1, round(WARMUP_FRACTION * total_steps))
+    if isinstance(warmup, str):
+        text = warmup.strip()
+        if not text.endswith("%"):
+            raise ValueError(f"warmup must be steps (int >= 0) or a percentage like '5%', got {warmup!r}")
+        try:
+            pct = float(text[:-1])
+        except ValueError:
+            raise ValueError(f"warmup must be steps (int >= 0) or a percentage like '5%', got {warmup!r}") from None
+        if not 0 <= pct < 100:
+            raise ValueError(f"warmup must be a percentage in [0%, 100%), got {warmup!r}")
+        w = round(pct / 100 * total_steps)
+    else:
+        w = v.integer("warmup", warmup, minimum=0)
+    if w >= total_steps:
+        raise ValueError(f"warmup must be shorter than the run (total_steps={total_steps}), got {warmup!r}")
+    return w
+
+
+def build_schedule(peak: float, warmup_steps: int, shape: str, total_steps: int) -> Schedule:
+    """``warmup(warmup_steps) >> shape(start=peak, end=0)`` bound to ``total_steps``."""
+    rest = total_steps - warmup_steps
+    main: Schedule
+    if shape == "linear":
+        main = linear(start=peak, end=0.0, steps=rest)
+    elif shape == "cosine":
+        main = cosine(start=peak, end=0.0, steps=rest)
+    elif shape == "constant":
+        main = constant(peak, steps=rest)
+    else:
+        cool = max(1, round(COOLDOWN_FRACTION * total_steps))
+        main = constant(peak, steps=rest - cool) >> cooldown(peak, 0.0, cool, shape="1-sqrt")
+    s = sequence(Warmup(warmup_steps), main) if warmup_steps else main
+    return s.bind(total_steps=total_steps)
+
+
+__all__ = ["SHAPES", "Recommendation", "build_schedule", "peak_from_curve", "recommend"]
