@@ -2,8 +2,9 @@
 
 Each takes a SPEC (an expression such as ``"warmup('5%') >> cosine(end=0.01)"``, or the
 path of a JSON/YAML config) and the run options ``--lr``, ``--steps``, ``--epochs`` and
-``--steps-per-epoch``. The steps shown run from 0 to the run's last step: ``--steps N`` when
-given, else the schedule's own length (1000 steps for a schedule that never settles).
+``--steps-per-epoch``; a SPEC of ``-`` is read from standard input. The steps shown run from
+0 to the run's last step: ``--steps N`` when given, else the schedule's own length (1000
+steps for a schedule that never settles).
 """
 
 from __future__ import annotations
@@ -13,17 +14,37 @@ import json
 import math
 import shutil
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .cli import CommandError, add_run_arguments, positive_int, run_sizes, schedule_from_args
+from .cli import (
+    MAX_STEPS,
+    CommandError,
+    add_run_arguments,
+    bounded_int,
+    positive_int,
+    run_sizes,
+    schedule_from_args,
+    whole_number,
+)
 
 SPEC_HELP = (
     "the schedule: a Python expression of glideslope constructors, e.g. "
-    "\"warmup('5%%') >> cosine(end=0.01)\", or the path of a JSON/YAML config file"
+    "\"warmup('5%%') >> cosine(end=0.01)\", the path of a JSON/YAML config file, "
+    "or - to read either from standard input"
 )
 
 IMAGE_FORMATS = (".png", ".svg", ".pdf")
+
+#: The most rows ``table`` prints and ``export`` writes (use --every for longer runs).
+MAX_ROWS = 1_000_000
+
+#: Bounds of ``show --width`` and ``--height``.
+MAX_WIDTH, MAX_HEIGHT = 1_000, 200
+
+#: Characters every braille picture needs; a stdout that cannot encode them gets ASCII.
+_UNICODE_SAMPLE = "\u2800\u28ff\u2502\u2524\u2514\u2500\u2534\u250a\u2192\u221e"
 
 
 def _last_step(schedule: Any, args: argparse.Namespace) -> int:
@@ -49,6 +70,16 @@ def _new_parser(sub: Any, name: str, help: str, description: str, examples: str)
 # -- show -------------------------------------------------------------------------------------
 
 
+def can_encode(stream: Any, text: str = _UNICODE_SAMPLE) -> bool:
+    """Can ``stream`` (standard output) write ``text`` in its encoding?"""
+    encoding = getattr(stream, "encoding", None) or "ascii"
+    try:
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
 def _show(args: argparse.Namespace) -> int:
     """Draw the plot and the phase table on standard output."""
     from .render.terminal import phase_text, plot_text
@@ -56,11 +87,12 @@ def _show(args: argparse.Namespace) -> int:
     schedule = schedule_from_args(args.spec, args)
     last = _last_step(schedule, args)
     size = shutil.get_terminal_size((80, 24))
-    width = args.width or max(size.columns, 40)
+    width = args.width or min(max(size.columns, 40), MAX_WIDTH)
     height = args.height or max(6, min(size.lines - 12, 20))
-    print(plot_text(schedule, stop=last, width=width, height=height, log=args.log, ascii=args.ascii))
+    ascii = args.ascii or not can_encode(sys.stdout)
+    print(plot_text(schedule, stop=last, width=width, height=height, log=args.log, ascii=ascii))
     print()
-    print(phase_text(schedule, stop=last, ascii=args.ascii))
+    print(phase_text(schedule, stop=last, ascii=ascii))
     return 0
 
 
@@ -68,33 +100,64 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _steps_list(text: str) -> list[int]:
-    """Parse ``--at``: comma-separated whole steps >= 0."""
+    """Parse ``--at``: comma-separated whole steps from 0 to :data:`~glideslope.cli.MAX_STEPS`."""
     out = []
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
-        try:
-            value = float(part.replace("_", ""))
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value != int(value) or value < 0:
-            raise argparse.ArgumentTypeError(f"{part!r} is not a whole step number >= 0")
-        out.append(int(value))
+        value = whole_number(part)
+        if value is None or not 0 <= value <= MAX_STEPS:
+            raise argparse.ArgumentTypeError(f"{part[:30]!r} is not a whole step number from 0 to 10^15")
+        out.append(value)
     if not out:
         raise argparse.ArgumentTypeError("expected steps separated by commas, e.g. 0,1250,2500")
+    if len(out) > MAX_ROWS:
+        raise argparse.ArgumentTypeError(f"{len(out):,} steps given; at most {MAX_ROWS:,}")
     return out
 
 
-def _every_steps(every: int, last: int) -> list[int]:
+def _every_steps(every: int, last: int, option: str) -> list[int]:
     """``0, every, 2 * every, ...`` up to ``last``, and ``last`` itself."""
+    rows = last // every + 2
+    if rows > MAX_ROWS:
+        raise CommandError(
+            f"{option} {every} over {last:,} steps gives {rows:,} rows; at most {MAX_ROWS:,}: "
+            f"use --every {math.ceil(last / (MAX_ROWS - 1))} or more"
+        )
     steps = list(range(0, last + 1, every))
     if steps[-1] != last:
         steps.append(last)
     return steps
 
 
+def number_column(values: list[float], digits: int) -> list[str]:
+    """The values written in one notation with ``digits`` significant digits: positional
+    (``0.0001``, ``0.00172175``) when every value fits in it readably, else scientific for all
+    (``1e-07``, ``2.5e-05``)."""
+    nonzero = [abs(v) for v in values if v != 0 and math.isfinite(v)]
+    if not nonzero or (min(nonzero) >= 1e-6 and max(nonzero) < 10.0**digits):
+        return [_positional(v, digits) for v in values]
+    return [_scientific(v, digits) for v in values]
+
+
+def _positional(value: float, digits: int) -> str:
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else repr(value)
+    text = format(Decimal(f"{value:.{digits}g}"), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _scientific(value: float, digits: int) -> str:
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else repr(value)
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent):+03d}"
+
+
 def _table(args: argparse.Namespace) -> int:
-    """Print ``step  value`` rows at the chosen steps."""
+    """Print ``step  value`` rows at the chosen steps (or a JSON document with --json)."""
     from .render._sample import evaluate
 
     schedule = schedule_from_args(args.spec, args)
@@ -102,13 +165,31 @@ def _table(args: argparse.Namespace) -> int:
         steps = args.at
     else:
         last = _last_step(schedule, args)
-        steps = _every_steps(args.every or max(1, math.ceil(last / 10)), last)
+        every = args.every or max(1, math.ceil(last / 10))
+        steps = _every_steps(every, last, "--every")
     values = evaluate(schedule, steps)
+    if args.json:
+        doc = {
+            "spec": args.spec if args.spec.strip() != "-" else None,
+            "schedule": _safe_repr(schedule),
+            "rows": [{"step": t, "value": v} for t, v in zip(steps, values)],
+        }
+        sys.stdout.write(json.dumps(doc, allow_nan=False) + "\n")
+        return 0
+    texts = number_column(values, args.digits)
     width = max(len("step"), *(len(str(t)) for t in steps))
-    print(f"{'step':>{width}}  value")
-    for t, v in zip(steps, values):
-        print(f"{t:>{width}}  {v:.{args.digits}g}")
+    lines = [f"{'step':>{width}}  value"]
+    lines.extend(f"{t:>{width}}  {v}" for t, v in zip(steps, texts))
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _safe_repr(schedule: Any) -> str | None:
+    """The schedule's repr, or None when it is too deeply nested to write."""
+    try:
+        return repr(schedule)
+    except RecursionError:
+        return None
 
 
 # -- plot -------------------------------------------------------------------------------------
@@ -149,7 +230,7 @@ def _plot(args: argparse.Namespace) -> int:
     if args.label and len(args.label) != len(args.specs):
         raise CommandError(f"got {len(args.label)} --label for {len(args.specs)} SPECs; give one per SPEC or none")
     schedules = [schedule_from_args(spec, args) for spec in args.specs]
-    labels = args.label or [" ".join(spec.split()) for spec in args.specs]
+    labels = args.label or [" ".join(spec.split()) if spec.strip() != "-" else "stdin" for spec in args.specs]
     total, _ = run_sizes(args)
     if args.log:
         from .render._sample import evaluate, horizon, steps_for
@@ -193,18 +274,18 @@ def _export(args: argparse.Namespace) -> int:
         fmt = "json" if suffix == ".json" else "csv"
     schedule = schedule_from_args(args.spec, args)
     last = _last_step(schedule, args)
-    steps = _every_steps(args.every, last) if args.every else list(range(last + 1))
+    steps = _every_steps(args.every or 1, last, "--every" if args.every else "every step")
     values = evaluate(schedule, steps)
     if fmt == "csv":
         text = "step,value\n" + "".join(f"{t},{v!r}\n" for t, v in zip(steps, values))
     else:
         try:
             config: Any = schedule.to_config()
-        except TypeError:
+        except (TypeError, RecursionError):
             config = None
         doc = {
             "spec": args.spec,
-            "schedule": repr(schedule),
+            "schedule": _safe_repr(schedule),
             "config": config,
             "last_step": last,
             "steps": steps,
@@ -232,16 +313,18 @@ def register(sub: Any) -> None:
         "  glideslope show \"warmup('5%') >> cosine(end=0.01)\" --steps 2000\n"
         "  glideslope show \"step(rate=0.5, every=300)\" --steps 2000 --log\n"
         "  glideslope show \"one_cycle(peak=0.01)\" --epochs 10 --steps-per-epoch 391 --ascii\n"
-        "  glideslope show schedule.json --width 100 --height 20\n",
+        "  glideslope show schedule.json --width 100 --height 20\n"
+        "  echo \"1 - cosine(steps=500)\" | glideslope show -\n"
+        "On a terminal that cannot print braille (e.g. PYTHONIOENCODING=ascii) it draws in ASCII.\n",
     )
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     add_run_arguments(p)
     p.add_argument("--log", action="store_true", help="logarithmic value axis")
     p.add_argument("--ascii", action="store_true", help="plain ASCII characters (no braille or box drawing)")
-    p.add_argument("--width", type=positive_int, metavar="COLS",
-                   help="total width in characters (default: the terminal's)")
-    p.add_argument("--height", type=positive_int, metavar="ROWS",
-                   help="rows of the plot (default: fit the terminal)")
+    p.add_argument("--width", type=bounded_int(24, MAX_WIDTH, "characters"), metavar="COLS",
+                   help=f"total width in characters, 24 to {MAX_WIDTH} (default: the terminal's)")
+    p.add_argument("--height", type=bounded_int(3, MAX_HEIGHT, "rows"), metavar="ROWS",
+                   help=f"rows of the plot, 3 to {MAX_HEIGHT} (default: fit the terminal)")
     p.set_defaults(func=_show)
 
     p = _new_parser(
@@ -250,14 +333,19 @@ def register(sub: Any) -> None:
         "11 rows from step 0 to the last step).",
         "  glideslope table \"cosine(start=0.002, end=0.0001, steps=5000)\" --at 0,1250,2500,3750,5000\n"
         "  glideslope table \"warmup(100) >> cosine()\" --steps 1000 --every 100\n"
-        "  glideslope table \"cosine()\" --lr 3e-4 --epochs 3 --steps-per-epoch 100 --every 50\n",
+        "  glideslope table \"cosine()\" --lr 3e-4 --epochs 3 --steps-per-epoch 100 --every 50\n"
+        "  glideslope table \"0.1 - 0.09 * linear(steps=100)\" --every 25 --json\n",
     )
     p.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--at", type=_steps_list, metavar="STEPS", help="comma-separated steps, e.g. 0,1250,2500")
     which.add_argument("--every", type=positive_int, metavar="N", help="every N steps from 0 to the last step")
-    p.add_argument("--digits", type=positive_int, default=10, metavar="D",
-                   help="significant digits printed (default 10)")
+    p.add_argument("--digits", type=bounded_int(1, 17, "digits"), default=10, metavar="D",
+                   help="significant digits printed, 1 to 17 (default 10); every value is written in one "
+                   "notation: positional, or scientific when some value is below 1e-6")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document instead: {spec, schedule, rows: [{step, value}, ...]}, "
+                   "values at full precision")
     add_run_arguments(p)
     p.set_defaults(func=_table)
 
@@ -277,7 +365,8 @@ def register(sub: Any) -> None:
     p.add_argument("--label", action="append", metavar="TEXT", help="legend label, once per SPEC (default: the SPEC)")
     p.add_argument("--size", type=_size, default=(8.0, 4.5), metavar="WxH",
                    help="figure size in inches (default 8x4.5)")
-    p.add_argument("--dpi", type=positive_int, default=100, help="pixels per inch for png (default 100)")
+    p.add_argument("--dpi", type=bounded_int(10, 1200, "dots per inch"), default=100,
+                   help="pixels per inch for png, 10 to 1200 (default 100)")
     p.add_argument("--xlim", type=_pair, metavar="LOW,HIGH", help="fixed step range of the axes")
     p.add_argument("--ylim", type=_pair, metavar="LOW,HIGH", help="fixed value range of the axes")
     add_run_arguments(p)

@@ -7,16 +7,18 @@ parsed with :mod:`ast` and walked node by node; the only things it may hold are
 * calls of glideslope's public schedule constructors (``cosine``, ``warmup``, ``join``,
   ``warmup_stable_decay``, ...), by bare name, with positional and keyword arguments;
 * numbers, strings, ``True``/``False``/``None``, lists and tuples;
-* the operators ``>>`` (sequence), ``*`` and ``/`` (between schedules and numbers), and a unary
-  ``-`` or ``+`` on a number.
+* the operators ``>>`` (sequence), ``*``, ``/``, ``+`` and ``-`` (between schedules and
+  numbers: ``1 - cosine()`` falls from 0 to 1), and a unary ``-`` or ``+``.
 
 Anything else (attribute access, subscripts, other names or calls, lambdas, comprehensions,
 f-strings, ``**kwargs``...) is refused with a :class:`SpecError` that names the offending part
 of the expression and its column. Errors raised by the constructors themselves (a bad
 argument) are reported the same way, pointing at the call that raised them.
 
-:func:`load_spec` also accepts the path of a JSON or YAML config file written from
-:meth:`~glideslope.Schedule.to_config`.
+:func:`load_spec` also accepts the path of a file holding a SPEC or a JSON or YAML config
+written from :meth:`~glideslope.Schedule.to_config`; :func:`spec_from_text` reads either from
+text (the command line's ``-``, standard input). Long chains (``a >> b >> c >> ...``) are
+evaluated in a loop, not by recursion, so their length is bounded only by :data:`MAX_LENGTH`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import difflib
 import functools
 import math
 import operator
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,9 @@ from .schedule import Schedule
 
 #: The longest SPEC accepted, in characters.
 MAX_LENGTH = 10_000
+
+#: The largest config file (or config text) read, in bytes.
+MAX_CONFIG_BYTES = 10_000_000
 
 #: Public constructors that are functions rather than Schedule classes.
 _FACTORIES = ("sequence", "join", "warmup_stable_decay", "wsd")
@@ -126,30 +132,53 @@ class _Evaluator:
         return f"unknown name {name!r}{hint}"
 
     def _unary_op(self, node: ast.UnaryOp) -> Any:
-        if not isinstance(node.op, (ast.USub, ast.UAdd)):
-            raise self.fail(node, f"the operator {_OP_NAMES.get(type(node.op), '?')} is not allowed; {_ALLOWED}")
-        value = self.eval(node.operand)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.fail(node, "a unary minus or plus applies only to a number")
-        return -value if isinstance(node.op, ast.USub) else +value
+        ops = []  # a chain such as - - + 1, outermost first, walked without recursion
+        inner: ast.expr = node
+        while isinstance(inner, ast.UnaryOp):
+            if not isinstance(inner.op, (ast.USub, ast.UAdd)):
+                name = _OP_NAMES.get(type(inner.op), "?")
+                raise self.fail(inner, f"the operator {name} is not allowed; {_ALLOWED}")
+            ops.append(inner)
+            inner = inner.operand
+        value = self.eval(inner)
+        for op_node in reversed(ops):
+            if isinstance(value, bool) or not isinstance(value, (int, float, Schedule)):
+                raise self.fail(op_node, f"a unary minus or plus applies to a number or a schedule, not {_kind(value)}")
+            if isinstance(op_node.op, ast.USub):
+                value = self._apply(op_node, _negate, value)
+        return value
 
     def _bin_op(self, node: ast.BinOp) -> Any:
-        op = _BINOPS.get(type(node.op))
-        if op is None:
-            name = _OP_NAMES.get(type(node.op), type(node.op).__name__)
-            raise self.fail(node, f"the operator {name} is not allowed; use >>, *, / or +")
-        left, right = self.eval(node.left), self.eval(node.right)
+        chain = []  # a left-leaning chain a >> b >> c ..., walked without recursion
+        left: ast.expr = node
+        while isinstance(left, ast.BinOp):
+            if type(left.op) not in _BINOPS:
+                name = _OP_NAMES.get(type(left.op), type(left.op).__name__)
+                raise self.fail(left, f"the operator {name} is not allowed; use >>, *, /, + or -")
+            chain.append(left)
+            left = left.left
+        value = self.eval(left)
+        for op_node in reversed(chain):
+            value = self._binary(op_node, value, self.eval(op_node.right))
+        return value
+
+    def _binary(self, node: ast.BinOp, left: Any, right: Any) -> Any:
+        symbol = _OP_NAMES[type(node.op)]
         for side in (left, right):
             if isinstance(side, bool) or not isinstance(side, (int, float, Schedule)):
-                raise self.fail(
-                    node, f"{_OP_NAMES[type(node.op)]} works on schedules and numbers, not on {_kind(side)}"
-                )
+                raise self.fail(node, f"{symbol} works on schedules and numbers, not on {_kind(side)}")
         if isinstance(node.op, ast.RShift) and not (isinstance(left, Schedule) or isinstance(right, Schedule)):
             raise self.fail(node, ">> joins schedules one after another: one side must be a schedule")
+        return self._apply(node, _BINOPS[type(node.op)], left, right)
+
+    def _apply(self, node: ast.expr, op: Callable[..., Any], *operands: Any) -> Any:
         try:
-            return op(left, right)
+            value = op(*operands)
         except Exception as exc:  # an error from the engine: report it at this operator
-            raise self.fail(node, _one_line(str(exc) or type(exc).__name__)) from None
+            raise self.fail(node, _reason(exc)) from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(node, "the number is too large")
+        return value
 
     def _call(self, node: ast.Call) -> Any:
         if not isinstance(node.func, ast.Name):
@@ -172,8 +201,7 @@ class _Evaluator:
         try:
             return fn(*args, **kwargs)
         except Exception as exc:  # an error from the engine: report it at this call
-            why = _one_line(str(exc) or type(exc).__name__)
-            raise SpecError(f"in {name}(...) ({self.where(node)}): {why}") from None
+            raise SpecError(f"in {name}(...) ({self.where(node)}): {_reason(exc)}") from None
 
 
 #: The only node types a SPEC may hold, and how each is evaluated.
@@ -188,13 +216,32 @@ _DISPATCH: dict[type[ast.AST], Callable[[_Evaluator, Any], Any]] = {
     ast.Call: _Evaluator._call,
 }
 
-_ALLOWED = "a SPEC holds only schedule constructor calls, numbers, strings, lists and the operators >>, *, /, +"
+_ALLOWED = "a SPEC holds only schedule constructor calls, numbers, strings, lists and the operators >>, *, /, +, -"
+
+
+def _subtract(a: Any, b: Any) -> Any:
+    """``a - b`` for schedules and numbers: the engine's subtraction where it has one, else
+    ``a + (-1.0 * b)``."""
+    if not isinstance(a, Schedule) and not isinstance(b, Schedule):
+        return a - b
+    if hasattr(Schedule, "__sub__") and hasattr(Schedule, "__rsub__"):
+        return a - b
+    return a + _negate(b)
+
+
+def _negate(a: Any) -> Any:
+    """``-a`` for a schedule (``-1.0 * a``, or the engine's negation where it has one) or a number."""
+    if isinstance(a, Schedule) and not hasattr(Schedule, "__neg__"):
+        return -1.0 * a
+    return -a
+
 
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.RShift: operator.rshift,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
     ast.Add: operator.add,
+    ast.Sub: _subtract,
 }
 
 _OP_NAMES: dict[type[Any], str] = {
@@ -224,6 +271,17 @@ _NODE_NAMES: dict[str, str] = {
     "Starred": "* unpacking",
     "Slice": "a slice",
 }
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for an exception from the engine, cut short, with a plain reason for the ones
+    whose own text says little."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply (Python's recursion limit was reached)"
+    if isinstance(exc, MemoryError):
+        return "too large: it ran out of memory"
+    text = _one_line(str(exc)) or type(exc).__name__
+    return _clip(text, 300)
 
 
 def _describe(node: ast.AST) -> str:
@@ -277,7 +335,7 @@ def parse_spec(text: str) -> Schedule:
 
 
 def looks_like_path(text: str) -> bool:
-    """Is ``text`` meant as a config file (an existing file, or a name ending .json/.yaml/.yml)?"""
+    """Is ``text`` meant as a file (an existing file, or a name ending .json/.yaml/.yml)?"""
     stripped = text.strip()
     if stripped.lower().endswith(_CONFIG_SUFFIXES) and "(" not in stripped:
         return True
@@ -287,23 +345,62 @@ def looks_like_path(text: str) -> bool:
         return False
 
 
+#: A line of YAML that starts a mapping (``type: cosine``); a SPEC expression never has one.
+_YAML_KEY = re.compile(r"^\s*[A-Za-z_][\w-]*\s*:(\s|$)", re.MULTILINE)
+
+
+def looks_like_config(text: str) -> bool:
+    """Is ``text`` a JSON or YAML config (rather than a SPEC expression)?"""
+    return text.lstrip().startswith("{") or _YAML_KEY.search(text) is not None
+
+
+def spec_from_text(text: str, *, origin: str = "the text") -> Schedule:
+    """A schedule from text holding either a SPEC expression or a JSON/YAML config.
+
+    Args:
+        text: the expression or the config.
+        origin: where the text came from, for messages ("standard input", a file name).
+
+    Raises:
+        SpecError: with a one-line message, for a bad expression or an invalid config.
+    """
+    if len(text) > MAX_CONFIG_BYTES:
+        raise SpecError(f"{origin} holds {len(text):,} characters; at most {MAX_CONFIG_BYTES:,} are read")
+    if not looks_like_config(text):
+        return parse_spec(text)
+    from .config import loads
+
+    try:
+        return loads(text)
+    except SpecError:
+        raise
+    except Exception as exc:  # invalid JSON/YAML, an invalid config, or one too deep or too large
+        raise SpecError(f"{origin}: {_reason(exc)}") from None
+
+
 def load_spec(text: str) -> Schedule:
-    """A schedule from a SPEC expression, or from the JSON/YAML config file it names.
+    """A schedule from a SPEC expression, or from the file it names (a JSON/YAML config or a
+    SPEC expression).
 
     Raises:
         SpecError: with a one-line message, for a bad expression or an unreadable or
-            invalid config file.
+            invalid file.
     """
-    if looks_like_path(text):
-        from .config import load
-
-        path = Path(text.strip())
-        if not path.is_file():
-            raise SpecError(f"no such config file: {str(path)!r}")
-        try:
-            return load(path)
-        except SpecError:
-            raise
-        except Exception as exc:  # invalid JSON/YAML or an invalid config
-            raise SpecError(f"config file {str(path)!r}: {_one_line(str(exc) or type(exc).__name__)}") from None
-    return parse_spec(text)
+    if not looks_like_path(text):
+        return parse_spec(text)
+    path = Path(text.strip())
+    name = _clip(repr(str(path)), 80)
+    if not path.is_file():
+        raise SpecError(f"no such config file: {name}")
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise SpecError(f"config file {name} is {size:,} bytes; at most {MAX_CONFIG_BYTES:,} are read")
+        content = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SpecError(f"config file {name} is not UTF-8 text") from None
+    except OSError as exc:
+        raise SpecError(f"cannot read config file {name}: {exc.strerror or exc}") from None
+    if not content.strip():
+        raise SpecError(f"config file {name} is empty")
+    return spec_from_text(content, origin=f"config file {name}")

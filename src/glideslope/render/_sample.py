@@ -44,9 +44,10 @@ def evaluate(schedule: Schedule, steps: list[int]) -> list[float]:
 class PhaseRow:
     """One phase for a picture: its name, step range and start/peak/end/mean values.
 
-    ``end_value`` is the phase's own value at ``stop`` (before the next phase takes over);
-    ``peak`` includes it; ``mean`` is over the steps ``start..stop-1``. A phase that never
-    ends is summarised over its first 1000 steps.
+    The values are over the steps ``start..until``: ``until`` is the phase's ``stop``, or for a
+    phase that never ends, the last step drawn (``horizon``; 1000 steps after its start when
+    no horizon is given). ``end_value`` is the phase's own value at ``until`` (before the next
+    phase takes over); ``peak`` includes it; ``mean`` is over the steps ``start..until-1``.
     """
 
     name: str
@@ -56,6 +57,7 @@ class PhaseRow:
     peak: float
     end_value: float
     mean: float
+    until: int
 
 
 def _phases(schedule: Schedule) -> list[tuple[str, int, float, Schedule]]:
@@ -102,16 +104,20 @@ def _next_prime(n: int) -> int:
     return n
 
 
-def phase_rows(schedule: Schedule) -> list[PhaseRow]:
-    """The phases of ``schedule`` with their values (see :class:`PhaseRow`)."""
+def phase_rows(schedule: Schedule, horizon: int | None = None) -> list[PhaseRow]:
+    """The phases of ``schedule`` with their values (see :class:`PhaseRow`); a phase that
+    never ends is summarised up to ``horizon``, the last step a picture draws."""
     rows = []
     for name, start, stop, ph in _phases(schedule):
-        b = max(math.ceil(stop), start + 1) if math.isfinite(stop) else start + 1000
+        if math.isfinite(stop):
+            b = max(math.ceil(stop), start + 1)
+        elif horizon is not None:
+            b = max(horizon, start + 1)
+        else:
+            b = start + 1000
         first, peak, mean = stats(schedule, start, b)
         end = float(ph(b - start))
-        if math.isfinite(stop):
-            peak = max(peak, end)
-        rows.append(PhaseRow(name, start, stop, first, peak, end, mean))
+        rows.append(PhaseRow(name, start, stop, first, max(peak, end), end, mean, b))
     return rows
 
 

@@ -139,7 +139,7 @@ def plot_text(
     bound_cols = {min(round(b * scale_x) // ch.sub_x, plot_w - 1) for b in boundaries(schedule, last)}
     lines = []
     if title is None:
-        title = repr(schedule)
+        title = _title(schedule)
     if title:
         lines.append(_clip(title, width))
     for row in range(height):
@@ -202,23 +202,38 @@ def _step_labels(ticks: dict[int, int], width: int) -> str:
     return "".join(line)
 
 
+def _title(schedule: Schedule) -> str:
+    """The schedule's repr, or a note when it is nested too deeply to write."""
+    try:
+        return repr(schedule)
+    except RecursionError:
+        return f"({type(schedule).__name__}, nested too deeply to write out)"
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def phase_text(schedule: Schedule, *, stop: int | None = None, ascii: bool = False) -> str:
     """A table of the phases: step range, start, peak, end and mean value of each, and a last
-    row for the whole run (steps ``0..stop``; its mean is over the steps ``0..stop-1``)."""
+    row for the whole run (steps ``0..stop``; its mean is over the steps ``0..stop-1``).
+
+    A phase that never ends is summarised over the steps drawn, from its start to ``stop``
+    (a note under the table says so)."""
     ch = _ASCII if ascii else _UNICODE
     last = horizon(schedule, stop)
     rows = [("phase", "steps", "start", "peak", "end", "mean")]
     notes = []
-    for r in phase_rows(schedule):
+    for r in phase_rows(schedule, last):
         if math.isfinite(r.stop):
             span = f"{r.start} {ch.arrow} {int(r.stop)}"
+        elif r.start < last:
+            span = f"{r.start} {ch.arrow} {ch.infinity}"
+            notes.append(f"{r.name} never ends: its values are over the steps drawn, {r.start}..{r.until}")
         else:
             span = f"{r.start} {ch.arrow} {ch.infinity}"
-            notes.append(f"{r.name} never ends: its peak and mean are over steps {r.start}..{r.start + 999}")
+            notes.append(f"{r.name} never ends and starts after the last step drawn ({last}): "
+                         f"its values are over steps {r.start}..{r.until}")
         rows.append((r.name, span, fmt(r.start_value), fmt(r.peak), fmt(r.end_value), fmt(r.mean)))
     first, peak, mean = stats(schedule, 0, max(last, 1))
     end = float(schedule(last))
