@@ -1,0 +1,493 @@
+"""glideslope.timm against timm.scheduler itself: same arguments, same lrs step by step (noise
+included), same state dicts, same factory; fuzzed with hypothesis.
+
+timm is installed without its dependencies, and ``import timm`` needs torchvision; the tests
+import just ``timm.scheduler`` by registering a bare ``timm`` package over the installed
+directory (timm.scheduler itself imports only torch).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import math
+import os
+import subprocess
+import sys
+import types
+import warnings
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import glideslope as gs
+import glideslope.timm as gt
+
+torch = pytest.importorskip("torch")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _timm_scheduler() -> Any:
+    if "timm.scheduler" in sys.modules:
+        return sys.modules["timm.scheduler"]
+    spec = importlib.util.find_spec("timm") if "timm" not in sys.modules else None
+    if "timm" not in sys.modules:
+        if spec is None or not spec.submodule_search_locations:
+            pytest.skip("timm is not installed")
+        bare = types.ModuleType("timm")
+        bare.__path__ = list(spec.submodule_search_locations)
+        sys.modules["timm"] = bare
+    import timm.scheduler
+
+    return timm.scheduler
+
+
+ts = _timm_scheduler()
+CLASSES = [
+    "CosineLRScheduler", "StepLRScheduler", "MultiStepLRScheduler", "PlateauLRScheduler",
+    "PolyLRScheduler", "TanhLRScheduler", "WSDLRScheduler",
+]
+
+
+def optimizer(groups: list[tuple[float, float | None]]) -> Any:
+    """An SGD optimizer with one parameter per group: (lr, lr_scale or None)."""
+    specs = []
+    for lr, scale in groups:
+        g: dict[str, Any] = {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr}
+        if scale is not None:
+            g["lr_scale"] = scale
+        specs.append(g)
+    return torch.optim.SGD(specs)
+
+
+def lrs(opt: Any) -> list[float]:
+    return [float(g["lr"]) for g in opt.param_groups]
+
+
+def close(a: list[float], b: list[float]) -> bool:
+    return all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-15) for x, y in zip(a, b, strict=True))
+
+
+def build(name: str, groups: list[tuple[float, float | None]], **kw: Any) -> tuple[Any, Any, Any, Any]:
+    o1, o2 = optimizer(groups), optimizer(groups)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = getattr(ts, name)(o1, **kw)
+    ours = getattr(gt, name)(o2, **kw)
+    return theirs, o1, ours, o2
+
+
+def timm_cycle_index(t: float, t_initial: int, mul: float) -> int:
+    """The cycle index timm's float formula gives (the oracle's own expression)."""
+    if mul == 1:
+        return int(t // t_initial)
+    return math.floor(math.log(1 - t / t_initial * (1 - mul), mul))
+
+
+def exact_cycle_index(t: float, t_initial: int, mul: float) -> int:
+    """The true cycle of step t, in exact rational arithmetic."""
+    m, tt, i = Fraction(mul), Fraction(t), 0
+    if m == 1:
+        return int(tt // t_initial)
+    while t_initial * (m ** (i + 1) - 1) / (m - 1) <= tt:
+        i += 1
+    return i
+
+
+def run_pair(name: str, groups: list[tuple[float, float | None]], steps: int, kw: dict[str, Any]) -> None:
+    """Step both schedulers through ``steps`` epochs/updates; every lr must agree, except where
+    timm's floating-point cycle index is provably wrong (then ours must use the true cycle)."""
+    theirs, o1, ours, o2 = build(name, groups, **kw)
+    assert close(lrs(o1), lrs(o2)), ("initial", lrs(o1), lrs(o2))
+    for t in range(steps):
+        theirs.step(t)
+        ours.step(t)
+        theirs.step_update(t)
+        ours.step_update(t)
+        if close(lrs(o1), lrs(o2)):
+            continue
+        mul = kw.get("cycle_mul", 1.0)
+        w = kw.get("warmup_t", 0)
+        tc = t - w if kw.get("warmup_prefix", False) else t
+        assert mul != 1 and t >= w, (name, kw, t, lrs(o1), lrs(o2))
+        ti = kw["t_initial"]
+        assert timm_cycle_index(tc, ti, mul) != exact_cycle_index(tc, ti, mul), (name, kw, t, lrs(o1), lrs(o2))
+
+
+# -- strategies ---------------------------------------------------------------------------
+
+lr = st.floats(1e-4, 1.0)
+groups_st = st.lists(st.tuples(lr, st.none() | st.floats(0.1, 2.0)), min_size=1, max_size=3)
+
+
+@st.composite
+def noise_st(draw: st.DrawFn) -> dict[str, Any]:
+    rng = draw(st.none() | st.integers(0, 30) | st.tuples(st.integers(0, 20), st.integers(0, 60)))
+    return {
+        "noise_range_t": rng,
+        "noise_pct": draw(st.floats(0.05, 1.0)),
+        "noise_std": draw(st.floats(0.0, 2.0)),
+        "noise_seed": draw(st.integers(0, 10_000)),
+    }
+
+
+@st.composite
+def warmup_st(draw: st.DrawFn, prefix: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {"warmup_t": draw(st.integers(0, 8)), "warmup_lr_init": draw(st.floats(0.0, 0.2))}
+    if prefix:
+        out["warmup_prefix"] = draw(st.booleans())
+    return out
+
+
+@st.composite
+def cycles_st(draw: st.DrawFn, k: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "t_initial": draw(st.integers(1, 30)),
+        "lr_min": draw(st.just(0.0) | st.floats(0.0, 0.05)),
+        "cycle_mul": draw(st.just(1.0) | st.sampled_from([1.5, 2.0, 3.0]) | st.floats(1.0, 3.0)),
+        "cycle_decay": draw(st.floats(0.1, 1.0)),
+        "cycle_limit": draw(st.integers(0, 4)),
+        "t_in_epochs": draw(st.booleans()),
+        **draw(warmup_st()),
+        **draw(noise_st()),
+    }
+    if k:
+        out["k_decay"] = draw(st.just(1.0) | st.floats(0.3, 3.0))
+    return out
+
+
+# -- parity, fuzzed ------------------------------------------------------------------------
+
+
+@given(groups_st, cycles_st())
+def test_cosine_matches_timm(groups: Any, kw: dict[str, Any]) -> None:
+    run_pair("CosineLRScheduler", groups, 90, kw)
+
+
+@given(groups_st, cycles_st(), st.floats(0.1, 4.0))
+def test_poly_matches_timm(groups: Any, kw: dict[str, Any], power: float) -> None:
+    run_pair("PolyLRScheduler", groups, 90, {**kw, "power": power})
+
+
+@given(groups_st, cycles_st(k=False), st.floats(-10.0, 0.0), st.floats(0.5, 6.0))
+def test_tanh_matches_timm(groups: Any, kw: dict[str, Any], lb: float, width: float) -> None:
+    run_pair("TanhLRScheduler", groups, 90, {**kw, "lb": lb, "ub": lb + width})
+
+
+@given(
+    groups_st, st.integers(1, 12) | st.floats(0.5, 12.0), st.floats(0.1, 1.0), warmup_st(), noise_st(), st.booleans()
+)
+def test_step_matches_timm(groups: Any, decay_t: float, rate: float, w: Any, noise: Any, epochs: bool) -> None:
+    run_pair("StepLRScheduler", groups, 70, {"decay_t": decay_t, "decay_rate": rate, "t_in_epochs": epochs, **w, **noise})
+
+
+@given(
+    groups_st,
+    st.lists(st.integers(0, 50) | st.floats(0.0, 50.0), max_size=5).map(sorted),
+    st.floats(0.1, 1.0), warmup_st(), noise_st(), st.booleans(),
+)
+def test_multistep_matches_timm(groups: Any, ms: list[float], rate: float, w: Any, noise: Any, epochs: bool) -> None:
+    run_pair("MultiStepLRScheduler", groups, 70, {"decay_t": ms, "decay_rate": rate, "t_in_epochs": epochs, **w, **noise})
+
+
+@st.composite
+def wsd_st(draw: st.DrawFn) -> dict[str, Any]:
+    t_initial = draw(st.integers(1, 50))
+    w = draw(warmup_st(prefix=False))
+    stable = draw(st.sampled_from(["constant", "rsqrt", "power"]))
+    kw: dict[str, Any] = {
+        "t_initial": t_initial,
+        "decay_t": draw(st.integers(1, t_initial)),
+        "lr_min": draw(st.just(0.0) | st.floats(0.0, 0.05)),
+        "stable_fn": stable,
+        "stable_power": draw(st.floats(0.1, 2.0)),
+        "decay_fn": draw(st.sampled_from(["linear", "1-sqrt", "cosine", "power", "exp"])),
+        "decay_power": draw(st.floats(0.1, 3.0)),
+        "decay_ratio": draw(st.floats(0.01, 0.9)),
+        "t_in_epochs": draw(st.booleans()),
+        **w,
+        **draw(noise_st()),
+    }
+    if stable != "constant" and (w["warmup_t"] == 0 or draw(st.booleans())):
+        kw["stable_timescale"] = draw(st.integers(1, 20) | st.floats(0.5, 20.0))
+    return kw
+
+
+@given(groups_st, wsd_st())
+def test_wsd_matches_timm(groups: Any, kw: dict[str, Any]) -> None:
+    run_pair("WSDLRScheduler", groups, 80, kw)
+
+
+def test_wsd_callable_decay_matches_timm() -> None:
+    def fn(x: float) -> float:
+        return 0.5 * (1 - x) ** 3 + 0.25  # fn(0) != 1: timm keeps the stable value at the start
+
+    run_pair("WSDLRScheduler", [(0.1, None), (0.3, 0.5)], 60, {"t_initial": 40, "decay_t": 15, "decay_fn": fn, "warmup_t": 3})
+
+
+@given(
+    groups_st,
+    st.fixed_dictionaries({
+        "decay_rate": st.floats(0.05, 0.9),
+        "patience_t": st.integers(0, 4),
+        "threshold": st.floats(0.0, 0.1),
+        "cooldown_t": st.integers(0, 3),
+        "warmup_t": st.integers(0, 4),
+        "warmup_lr_init": st.floats(0.0, 0.1),
+        "lr_min": st.floats(0.0, 0.01),
+        "mode": st.sampled_from(["min", "max"]),
+        "noise_type": st.sampled_from(["normal", "uniform"]),
+    }),
+    noise_st(),
+    st.lists(st.none() | st.sampled_from([1.0, 0.9, 0.95, 1.1, 0.5, float("nan")]), min_size=1, max_size=40),
+)
+def test_plateau_matches_timm(groups: Any, kw: dict[str, Any], noise: Any, metrics: list[float | None]) -> None:
+    theirs, o1, ours, o2 = build("PlateauLRScheduler", groups, **kw, **noise)
+    assert close(lrs(o1), lrs(o2))
+    for epoch, m in enumerate(metrics):
+        theirs.step(epoch, m)
+        ours.step(epoch, m)
+        theirs.step_update(epoch)
+        ours.step_update(epoch)
+        assert close(lrs(o1), lrs(o2)), (kw, noise, epoch, lrs(o1), lrs(o2))
+    assert ours.state_dict()["best"] == theirs.state_dict()["best"] or math.isnan(theirs.state_dict()["best"])
+    assert ours.state_dict()["last_epoch"] == theirs.state_dict()["last_epoch"]
+
+
+def test_cycle_boundary_where_timm_float_index_is_off() -> None:
+    """t_initial=16, cycle_mul=1.5: step 211 starts cycle 5 exactly; timm's log puts it at the end
+    of cycle 4 (lr_min); ours restarts there."""
+    assert timm_cycle_index(211, 16, 1.5) == 4 and exact_cycle_index(211, 16, 1.5) == 5
+    kw = {"t_initial": 16, "cycle_mul": 1.5, "cycle_limit": 10}
+    theirs, o1, ours, o2 = build("CosineLRScheduler", [(0.1, None)], **kw)
+    theirs.step(211)
+    ours.step(211)
+    assert lrs(o1)[0] == pytest.approx(0.0, abs=1e-15) and lrs(o2)[0] == pytest.approx(0.1)
+    run_pair("CosineLRScheduler", [(0.1, None)], 260, kw)
+
+
+# -- the factory --------------------------------------------------------------------------
+
+
+@given(
+    st.sampled_from(["cosine", "tanh", "step", "multistep", "poly", "wsd", "rsqrt", "constant", "plateau", "none"]),
+    st.fixed_dictionaries({
+        "num_epochs": st.integers(6, 40),
+        "decay_rate": st.floats(0.1, 0.9),
+        "min_lr": st.floats(0.0, 0.01),
+        "warmup_lr": st.floats(0.0, 0.05),
+        "warmup_epochs": st.integers(0, 5),
+        "warmup_prefix": st.booleans(),
+        "cooldown_epochs": st.integers(0, 5),
+        "cycle_mul": st.just(1.0) | st.floats(1.0, 2.0),
+        "cycle_decay": st.floats(0.1, 1.0),
+        "cycle_limit": st.integers(1, 3),
+        "k_decay": st.floats(0.5, 2.0),
+        "decay_milestones": st.lists(st.integers(1, 30), min_size=1, max_size=3).map(sorted),
+        "noise": st.none() | st.floats(0.1, 0.9) | st.lists(st.floats(0.0, 1.0), min_size=1, max_size=2).map(sorted),
+        "noise_seed": st.integers(0, 100),
+        "plateau_mode": st.sampled_from(["min", "max"]),
+    }),
+    st.none() | st.integers(1, 5),
+    st.booleans(),
+)
+def test_create_scheduler_v2_matches_timm(sched: str, kw: dict[str, Any], per_epoch: int | None, decay_frac: bool) -> None:
+    if sched in ("wsd", "rsqrt"):
+        kw["decay_epochs"] = 0.25 if decay_frac else 2
+        if sched == "rsqrt" and kw["warmup_epochs"] == 0:
+            kw["stable_timescale"] = 3
+    elif sched == "step":
+        kw["decay_epochs"] = 2.4 if decay_frac else 4
+    if per_epoch is not None and sched != "plateau":
+        kw.update(step_on_epochs=False, updates_per_epoch=per_epoch)
+    o1, o2 = optimizer([(0.1, None), (0.02, 0.5)]), optimizer([(0.1, None), (0.02, 0.5)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs, n1 = ts.create_scheduler_v2(o1, sched=sched, **kw)
+    ours, n2 = gt.create_scheduler_v2(o2, sched=sched, **kw)
+    assert n1 == n2
+    assert (theirs is None) == (ours is None)
+    assert type(ours).__name__ == type(theirs).__name__ if ours is not None else True
+    assert close(lrs(o1), lrs(o2))
+    if ours is None:
+        return
+    for t in range(n1 * (per_epoch or 1) + 3):
+        m = 1.0 / (1 + t % 7)
+        theirs.step(t, m)
+        ours.step(t, m)
+        theirs.step_update(t)
+        ours.step_update(t)
+        assert close(lrs(o1), lrs(o2)), (sched, kw, t, lrs(o1), lrs(o2))
+
+
+class Args:
+    """A stand-in for timm train.py's argparse namespace."""
+
+    sched = "cosine"
+    epochs = 20
+    warmup_epochs = 2
+    lr_cycle_limit = 2
+    eval_metric = "loss"
+    sched_on_updates = True
+
+
+def test_create_scheduler_from_args_matches_timm() -> None:
+    assert gt.scheduler_kwargs(Args()) == ts.scheduler_kwargs(Args())
+    o1, o2 = optimizer([(0.1, None)]), optimizer([(0.1, None)])
+    theirs, n1 = ts.create_scheduler(Args(), o1, updates_per_epoch=3)
+    ours, n2 = gt.create_scheduler(Args(), o2, updates_per_epoch=3)
+    assert n1 == n2 == 40
+    for t in range(130):
+        theirs.step_update(t)
+        ours.step_update(t)
+        assert close(lrs(o1), lrs(o2))
+
+
+# -- signatures, state, the schedule ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [*CLASSES, "create_scheduler_v2", "create_scheduler", "scheduler_kwargs"])
+def test_same_signature_as_timm(name: str) -> None:
+    ours = inspect.signature(getattr(gt, name)).parameters
+    theirs = inspect.signature(getattr(ts, name)).parameters
+    assert list(ours) == list(theirs)
+    for p in theirs:
+        assert ours[p].default == theirs[p].default, p
+
+
+STATE_CASES = [
+    ("CosineLRScheduler", {"t_initial": 12, "warmup_t": 3, "cycle_limit": 3, "cycle_mul": 1.5, "noise_range_t": 4}),
+    ("PolyLRScheduler", {"t_initial": 12, "power": 2.0, "warmup_t": 3, "cycle_limit": 2, "k_decay": 1.5}),
+    ("TanhLRScheduler", {"t_initial": 12, "warmup_t": 3, "cycle_limit": 2, "lr_min": 1e-3}),
+    ("StepLRScheduler", {"decay_t": 3, "decay_rate": 0.5, "warmup_t": 2, "noise_range_t": [2, 9]}),
+    ("MultiStepLRScheduler", {"decay_t": [3, 7], "decay_rate": 0.5, "warmup_t": 2}),
+    ("WSDLRScheduler", {"t_initial": 20, "decay_t": 6, "stable_fn": "rsqrt", "warmup_t": 4, "decay_fn": "exp"}),
+]
+
+
+@pytest.mark.parametrize(("name", "kw"), STATE_CASES)
+def test_state_dict_is_timms_and_loads_both_ways(name: str, kw: dict[str, Any]) -> None:
+    theirs, o1, ours, o2 = build(name, [(0.1, None), (0.05, 2.0)], **kw)
+    a, b = theirs.state_dict(), ours.state_dict()
+    assert list(a) == list(b)
+    for k in a:
+        if k == "warmup_steps":
+            assert a[k] == pytest.approx(b[k], rel=1e-12)
+        else:
+            assert a[k] == b[k], k
+    # a timm checkpoint restores into ours (and ours into timm), mid-run
+    for t in range(7):
+        theirs.step(t)
+    saved = theirs.state_dict()
+    fresh = build(name, [(0.3, None), (0.2, None)], **kw)[2]
+    fresh.load_state_dict(saved)  # base values and arguments come from the checkpoint
+    assert fresh.schedule(9) == pytest.approx(ours.schedule(9))
+    ours_saved = ours.state_dict()
+    theirs.load_state_dict(ours_saved)
+    for t in range(7, 30):
+        theirs.step(t)
+        ours.step(t)
+        assert close(lrs(o1), lrs(o2))
+
+
+def test_plateau_state_resumes_and_loads_timms() -> None:
+    kw = {"patience_t": 1, "mode": "min", "warmup_t": 2}
+    theirs, _, ours, o2 = build("PlateauLRScheduler", [(0.1, None)], **kw)
+    metrics = [1.0, 1.0, 0.9, 0.9, 0.9, 0.9, 0.8, 0.8, 0.8]
+    for e, m in enumerate(metrics[:5], start=1):
+        theirs.step(e, m)
+        ours.step(e, m)
+    state = ours.state_dict()
+    assert state["best"] == theirs.state_dict()["best"] and state["last_epoch"] == theirs.state_dict()["last_epoch"]
+    _, _, resumed, o3 = build("PlateauLRScheduler", [(0.1, None)], **kw)
+    o3.param_groups[0]["lr"] = o2.param_groups[0]["lr"]
+    resumed.load_state_dict(state)
+    for e, m in enumerate(metrics[5:], start=6):
+        ours.step(e, m)
+        resumed.step(e, m)
+        assert lrs(o2) == lrs(o3)  # the counters came along: the resumed run reduces on time
+    _, _, from_timm, _ = build("PlateauLRScheduler", [(0.1, None)], **kw)
+    from_timm.load_state_dict(theirs.state_dict())
+    assert from_timm.controller.best == theirs.lr_scheduler.best
+    with pytest.raises(KeyError, match="best"):
+        from_timm.load_state_dict({"last_epoch": 3})
+
+
+def test_schedule_is_the_engine_path() -> None:
+    """`.schedule` is a glideslope Schedule: on an array it gives what step() writes (no noise)."""
+    _, _, ours, o = build("CosineLRScheduler", [(0.1, None)], t_initial=10, warmup_t=3, warmup_lr_init=1e-3,
+                          cycle_limit=3, cycle_decay=0.5, t_in_epochs=False)
+    assert isinstance(ours.schedule, gs.Schedule)
+    assert "cosine_restarts" in repr(ours.schedule) and "warmup" in repr(ours.schedule)
+    seen = []
+    for t in range(40):
+        ours.step_update(t)
+        seen.append(lrs(o)[0])
+    np.testing.assert_allclose(ours.schedule(np.arange(40)), seen, rtol=1e-12)
+    _, _, poly, _ = build("PolyLRScheduler", [(0.1, None)], t_initial=10, cycle_limit=2)
+    assert isinstance(poly.schedule, gt.Restarts) and isinstance(poly.schedule.unit, gs.Polynomial)
+    _, _, step, _ = build("StepLRScheduler", [(0.1, None)], decay_t=3, decay_rate=0.5)
+    assert step.schedule == gs.step(0.1, 0.5, 3)
+    _, _, ms, _ = build("MultiStepLRScheduler", [(0.1, None)], decay_t=[3, 7], decay_rate=0.5)
+    assert ms.schedule == gs.multistep(0.1, 0.5, [2, 6])
+
+
+# -- errors at the door ----------------------------------------------------------------------
+
+BAD = [
+    ("CosineLRScheduler", {"t_initial": 0}, ValueError, "t_initial"),
+    ("CosineLRScheduler", {"t_initial": 10, "lr_min": -1}, ValueError, "lr_min"),
+    ("CosineLRScheduler", {"t_initial": 10, "cycle_mul": 0.5}, ValueError, "cycle_mul"),
+    ("CosineLRScheduler", {"t_initial": 10, "cycle_limit": -1}, ValueError, "cycle_limit"),
+    ("CosineLRScheduler", {"t_initial": 10, "k_decay": 0}, ValueError, "k_decay"),
+    ("CosineLRScheduler", {"t_initial": 10, "warmup_t": -2}, ValueError, "warmup_t"),
+    ("CosineLRScheduler", {"t_initial": 10, "warmup_t": 2.5}, TypeError, "warmup_t"),
+    ("CosineLRScheduler", {"t_initial": 10, "noise_range_t": (1, 2, 3)}, ValueError, "noise_range_t"),
+    ("CosineLRScheduler", {"t_initial": 10, "noise_pct": 0}, ValueError, "noise_pct"),
+    ("CosineLRScheduler", {"t_initial": "10"}, TypeError, "t_initial"),
+    ("PolyLRScheduler", {"t_initial": 10, "power": 0}, ValueError, "power"),
+    ("TanhLRScheduler", {"t_initial": 10, "lb": 1, "ub": 0}, ValueError, "ub must be > lb"),
+    ("StepLRScheduler", {"decay_t": 0}, ValueError, "decay_t"),
+    ("StepLRScheduler", {"decay_t": 3, "decay_rate": 0}, ValueError, "decay_rate"),
+    ("MultiStepLRScheduler", {"decay_t": [5, 2]}, ValueError, "sorted"),
+    ("WSDLRScheduler", {"t_initial": 10, "decay_t": 11}, ValueError, "decay_t"),
+    ("WSDLRScheduler", {"t_initial": 10, "decay_t": 3, "decay_fn": "quadratic"}, ValueError, "decay_fn"),
+    ("WSDLRScheduler", {"t_initial": 10, "decay_t": 3, "stable_fn": "rsqrt"}, ValueError, "stable_timescale"),
+    ("PlateauLRScheduler", {"decay_rate": 1.5}, ValueError, "decay_rate"),
+    ("PlateauLRScheduler", {"mode": "lowest"}, ValueError, "mode"),
+]
+
+
+@pytest.mark.parametrize(("name", "kw", "exc", "match"), BAD)
+def test_bad_arguments_fail_at_construction(name: str, kw: dict[str, Any], exc: type, match: str) -> None:
+    with pytest.raises(exc, match=match):
+        getattr(gt, name)(optimizer([(0.1, None)]), **kw)
+
+
+def test_bad_factory_arguments() -> None:
+    with pytest.raises(ValueError, match="sched must be one of"):
+        gt.create_scheduler_v2(optimizer([(0.1, None)]), sched="cosine_annealing")
+    with pytest.raises(ValueError, match="updates_per_epoch"):
+        gt.create_scheduler_v2(optimizer([(0.1, None)]), step_on_epochs=False)
+    with pytest.raises(TypeError, match="param_groups"):
+        gt.CosineLRScheduler(object(), t_initial=3)
+
+
+def test_import_needs_neither_timm_nor_torch() -> None:
+    code = (
+        "import sys, glideslope.timm as gt\n"
+        "class Opt: param_groups = [{'lr': 0.1}]\n"
+        "s = gt.CosineLRScheduler(Opt(), t_initial=10, warmup_t=2)\n"
+        "s.step(5)\n"
+        "assert abs(Opt.param_groups[0]['lr'] - s.schedule(5)) < 1e-15\n"
+        "heavy = [m for m in ('timm', 'torchvision', 'torch') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
