@@ -352,6 +352,12 @@ def namespace_of(t: Any) -> Any:
         key = "torch"
     elif module in ("jax", "jaxlib"):
         key = "jax"
+    elif module == "tensorflow":  # tf.Tensor: its namespace lives in _xp_tf (imported lazily)
+        if "tensorflow" not in _cache:
+            from ._xp_tf import TensorflowNamespace
+
+            _cache["tensorflow"] = TensorflowNamespace()
+        return _cache["tensorflow"]
     else:
         raise TypeError(
             f"step must be an int, a float, or a NumPy/JAX/torch array, "

@@ -24,14 +24,17 @@ negative ``warmup_steps``). Keras steps are whole numbers (``optimizer.iteration
 from __future__ import annotations
 
 import inspect
+import math
 from typing import Any, ClassVar
 
 import keras
+from keras import ops
 
 from . import _validate as v
 from .compose import Stretch
 from .config import from_config
 from .cycles import CosineRestarts
+from .keras_callbacks import ReduceLROnPlateau
 from .schedule import Schedule
 from .shapes import Cosine, Exponential, Linear, PiecewiseConstant, Polynomial
 from .timing import UnboundScheduleError
@@ -44,6 +47,7 @@ __all__ = [
     "KerasSchedule",
     "PiecewiseConstantDecay",
     "PolynomialDecay",
+    "ReduceLROnPlateau",
     "to_keras",
 ]
 
@@ -146,7 +150,7 @@ def _decay_steps(name: str, value: object) -> float:
     return x
 
 
-def _whole(name: str, value: object, minimum: int = 0) -> int:
+def _whole(name: str, value: object, minimum: float = -math.inf) -> int:
     x = v.real(name, value)
     if x != int(x):
         raise TypeError(f"{name} must be a whole number of steps, got {value!r}")
@@ -162,22 +166,59 @@ def _over(make: Any, steps: float) -> Schedule:
     return Stretch(make(1), factor=steps)
 
 
-def _evaluate(schedule: Schedule, step: Any) -> Any:
-    from keras import ops
+def _dtype(x: Any) -> str:
+    """The dtype Keras gives ``x`` as a tensor (``floatx`` for a Python float)."""
+    return keras.backend.standardize_dtype(ops.convert_to_tensor(x).dtype)  # type: ignore[no-any-return]
 
-    value = schedule(ops.convert_to_tensor(step))
-    return ops.cast(value, keras.config.floatx())
+
+def _float_dtype(x: Any) -> str:
+    """Keras's dtype for a schedule's value: its learning rate's, ``floatx`` for an int."""
+    dtype = _dtype(x)
+    return dtype if "float" in dtype else keras.config.floatx()
+
+
+def _as_step(step: Any) -> Any:
+    """Any step Keras accepts as a backend tensor: Python and NumPy numbers, tensors and
+    ``keras.Variable`` (``optimizer.iterations``); a boolean counts as 0 or 1."""
+    t = ops.convert_to_tensor(step)
+    if keras.backend.standardize_dtype(t.dtype) == "bool":
+        t = ops.cast(t, "int32")
+    return t
 
 
 class _Dialect(_Base):  # type: ignore[misc]
-    """Shared behaviour: evaluate ``self.schedule``; repr from the config."""
+    """Shared behaviour: evaluation, ``get_config()`` and repr.
+
+    A value is computed by the engine (``self.schedule``) at every finite step >= 0. Keras
+    also answers at negative, NaN and infinite steps, where the engine's rule is an error: there
+    each class's ``_outside(t)`` gives Keras's value, its documented formula taken as it stands
+    (which can be ``inf`` or ``nan``, as in Keras). No Python branch depends on the step, so it
+    traces under ``tf.function`` and ``jax.jit``.
+    """
 
     schedule: Schedule
     #: config key -> attribute, where Keras stores an argument under another name
     _config_attrs: ClassVar[dict[str, str]] = {}
 
     def __call__(self, step: Any) -> Any:
-        return _evaluate(self.schedule, step)
+        t = _as_step(step)
+        inside = t >= 0
+        if "float" in keras.backend.standardize_dtype(t.dtype):
+            inside = ops.logical_and(inside, ops.isfinite(t))
+        value = self.schedule(self._engine_step(ops.where(inside, t, ops.zeros_like(t))))
+        t = ops.cast(t, keras.backend.standardize_dtype(value.dtype))
+        return ops.cast(ops.where(inside, value, self._outside(t)), self._dtype())
+
+    def _engine_step(self, t: Any) -> Any:
+        """The engine's step for Keras's step ``t`` (finite, >= 0)."""
+        return t
+
+    def _outside(self, t: Any) -> Any:
+        """Keras's value at a negative, NaN or infinite float step ``t``."""
+        raise NotImplementedError
+
+    def _dtype(self) -> str:
+        return _float_dtype(self.initial_learning_rate)
 
     def get_config(self) -> dict[str, Any]:
         """Keras's config: the constructor's arguments, as given (Keras's keys and order)."""
@@ -197,6 +238,7 @@ class ExponentialDecay(_Dialect):
     """Exponential decay: ``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     With ``staircase=True`` the exponent is floored: the value drops every ``decay_steps``.
+    Before step 0 the same formula grows back above ``initial_learning_rate``, as in Keras.
 
     Args:
         initial_learning_rate: value at step 0.
@@ -225,6 +267,14 @@ class ExponentialDecay(_Dialect):
         self.staircase = staircase
         self.name = name
         self.schedule = _over(lambda n: Exponential(start, rate, n, staircase=stair), steps)
+        self._numbers = (start, steps, rate, stair)
+
+    def _outside(self, t: Any) -> Any:
+        start, steps, rate, stair = self._numbers
+        p = t / steps
+        if stair:
+            p = ops.floor(p)
+        return start * ops.power(ops.full_like(t, rate), p)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -232,10 +282,13 @@ class PiecewiseConstantDecay(_Dialect):
     """Piecewise constant: ``values[0]`` while ``step <= boundaries[0]``, ``values[i + 1]``
     while ``boundaries[i] < step <= boundaries[i + 1]``, ``values[-1]`` after the last.
 
-    Note Keras's convention: the value changes the step *after* each boundary.
+    Note Keras's convention: the value changes the step *after* each boundary (at a float
+    step, as soon as the step passes it). The value has the values' dtype, as in Keras:
+    ``floatx`` for Python floats, ``int32`` when every value is a Python int. At a NaN step
+    Keras's sum of interval masks is 0, and so is this.
 
     Args:
-        boundaries: strictly increasing whole steps (>= 0).
+        boundaries: strictly increasing whole steps (negative ones too, as Keras allows).
         values: one more value than boundaries.
         name: Keras's name for the schedule.
     """
@@ -250,12 +303,37 @@ class PiecewiseConstantDecay(_Dialect):
         if not boundaries:
             raise ValueError("boundaries must hold at least one step, got []")
         bounds = [_whole(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
-        v.increasing("boundaries", bounds)
+        for i in range(1, len(bounds)):
+            if not bounds[i] > bounds[i - 1]:
+                raise ValueError(
+                    f"boundaries must be strictly increasing, got boundaries={boundaries!r} "
+                    f"(boundaries[{i}]={boundaries[i]!r} after {boundaries[i - 1]!r})"
+                )
         vals = v.reals("values", values)
         self.boundaries = boundaries
         self.values = values
         self.name = name
-        self.schedule = PiecewiseConstant([b + 1 for b in bounds], vals)
+        # Keras's value changes after a boundary b, the engine's at b + 1; boundaries below
+        # step 0 are passed before the engine's time starts
+        passed = sum(b < 0 for b in bounds)
+        self.schedule = PiecewiseConstant([b + 1 for b in bounds[passed:]], vals[passed:])
+        self._numbers = (bounds, vals)
+
+    def _engine_step(self, t: Any) -> Any:
+        # at a float step between two whole steps Keras has already passed the boundary
+        if "float" in keras.backend.standardize_dtype(t.dtype):
+            return ops.ceil(t)
+        return t
+
+    def _outside(self, t: Any) -> Any:
+        bounds, vals = self._numbers
+        out = ops.full_like(t, vals[0])
+        for b, value in zip(bounds, vals[1:]):
+            out = ops.where(t > b, ops.full_like(t, value), out)
+        return ops.where(ops.isnan(t), ops.zeros_like(t), out)
+
+    def _dtype(self) -> str:
+        return keras.backend.result_type(*(_dtype(x) for x in self.values))  # type: ignore[no-any-return]
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -263,8 +341,10 @@ class PolynomialDecay(_Dialect):
     """Polynomial decay from ``initial_learning_rate`` (I) to ``end_learning_rate`` (E).
 
     ``E + (I - E) * (1 - min(step, T) / T) ** power`` with ``T = decay_steps``. With
-    ``cycle=True``, ``T`` grows to ``decay_steps * ceil(step / decay_steps)`` instead of the
-    step being clipped: E at every multiple of ``decay_steps``, then a jump back up.
+    ``cycle=True``, ``T`` grows to ``decay_steps * ceil(step / decay_steps)`` (``decay_steps``
+    at step 0) instead of the step being clipped: E at every multiple of ``decay_steps``, then
+    a jump back up. Before step 0 the formula stands as written (with ``cycle=True`` Keras's
+    ``T`` is 0 or negative there, and the value ``inf`` or ``nan``).
 
     Args:
         initial_learning_rate: value at step 0.
@@ -300,13 +380,23 @@ class PolynomialDecay(_Dialect):
             self.schedule: Schedule = PolynomialCycle(start, end, steps, p)
         else:
             self.schedule = _over(lambda n: Polynomial(start, end, n, power=p), steps)
+        self._numbers = (start, steps, end, p, cyc)
+
+    def _outside(self, t: Any) -> Any:
+        start, steps, end, p, cyc = self._numbers
+        if cyc:
+            horizon = steps * ops.where(t == 0, ops.ones_like(t), ops.ceil(t / steps))
+        else:
+            t, horizon = ops.minimum(t, steps), steps
+        return end + (start - end) * ops.power(1.0 - t / horizon, ops.full_like(t, p))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
 class InverseTimeDecay(_Dialect):
     """Inverse-time decay: ``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
-    With ``staircase=True``, ``step / decay_steps`` is floored.
+    With ``staircase=True``, ``step / decay_steps`` is floored. Before step 0 the formula
+    stands as written (it reaches ``inf`` where the denominator is 0, as in Keras).
 
     Args:
         initial_learning_rate: value at step 0.
@@ -335,6 +425,14 @@ class InverseTimeDecay(_Dialect):
         self.staircase = staircase
         self.name = name
         self.schedule = InverseTime(start, rate, steps, stair)
+        self._numbers = (start, steps, rate, stair)
+
+    def _outside(self, t: Any) -> Any:
+        start, steps, rate, stair = self._numbers
+        p = t / steps
+        if stair:
+            p = ops.floor(p)
+        return start / (1.0 + rate * p)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -346,7 +444,8 @@ class CosineDecay(_Dialect):
     (``warmup_steps`` is then ignored, as in Keras).
 
     With ``warmup_target`` (W): linear from I to W over ``warmup_steps`` (S), then
-    ``W * ((1 - alpha) * c + alpha)`` with ``c`` taken at ``step - S``.
+    ``W * ((1 - alpha) * c + alpha)`` with ``c`` taken at ``step - S``. Before step 0 the
+    warmup line is extended (with ``S = 0`` Keras divides by 0 there: ``inf``).
 
     Args:
         initial_learning_rate: value at step 0.
@@ -371,7 +470,7 @@ class CosineDecay(_Dialect):
         steps = _decay_steps("decay_steps", decay_steps)
         a = v.real("alpha", alpha)
         target = None if warmup_target is None else v.real("warmup_target", warmup_target)
-        warm = _whole("warmup_steps", warmup_steps)
+        warm = _whole("warmup_steps", warmup_steps, minimum=0)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
         self.alpha = alpha
@@ -383,6 +482,20 @@ class CosineDecay(_Dialect):
         else:
             decay = _over(lambda n: Cosine(target, a * target, n), steps)
             self.schedule = decay if warm == 0 else Linear(start, target, warm) >> decay
+        self._numbers = (start, steps, a, target, warm)
+
+    def _outside(self, t: Any) -> Any:
+        start, steps, a, target, warm = self._numbers
+
+        def decay(t: Any, top: float) -> Any:
+            c = 0.5 * (1.0 + ops.cos(math.pi * (t / steps)))
+            return top * ((1.0 - a) * c + a)
+
+        if target is None:
+            return decay(ops.minimum(t, steps), start)
+        t = ops.minimum(t, steps + warm)
+        line = (target - start) * (t / float(warm)) + start
+        return ops.where(t < warm, line, decay(t - warm, target))
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -392,6 +505,9 @@ class CosineDecayRestarts(_Dialect):
     Cycle ``i`` lasts ``first_decay_steps * t_mul ** i`` steps; at progress ``q`` through it
     the value is ``I * (alpha + (1 - alpha) * m_mul ** i * (1 + cos(pi * q)) / 2``, with
     ``I = initial_learning_rate`` (``alpha`` is not scaled by ``m_mul ** i``, as in Keras).
+    Before step 0 the cycles go on backwards (``i < 0``), as Keras's closed form does; with
+    ``t_mul > 1`` they shrink towards ``-first_decay_steps / (t_mul - 1)``, before which the
+    value is ``nan``, as in Keras.
 
     Args:
         initial_learning_rate: value at step 0.
@@ -432,9 +548,24 @@ class CosineDecayRestarts(_Dialect):
         else:
             cycles = _over(lambda n: CosineRestarts((1.0 - a) * start, 0.0, n, period_mult=tm, decay=mm), steps)
             self.schedule = cycles + a * start
+        self._numbers = (start, steps, tm, mm, a)
 
     # Keras keeps the multipliers private
     _config_attrs = {"t_mul": "_t_mul", "m_mul": "_m_mul"}
+
+    def _outside(self, t: Any) -> Any:
+        start, steps, tm, mm, a = self._numbers
+        f = t / steps  # cycles of the first length
+        if tm == 1.0:
+            i = ops.floor(f)
+            q = f - i
+        else:
+            # cycle i starts at f = (tm**i - 1) / (tm - 1)
+            i = ops.floor(ops.log(1.0 + f * (tm - 1.0)) / math.log(tm))
+            grown = ops.power(ops.full_like(t, tm), i)
+            q = (f - (grown - 1.0) / (tm - 1.0)) / grown
+        height = ops.power(ops.full_like(t, mm), i)
+        return start * ((1.0 - a) * 0.5 * height * (1.0 + ops.cos(math.pi * q)) + a)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -463,6 +594,9 @@ class KerasSchedule(_Dialect):
             )
         self.schedule = schedule
         self.name = name
+
+    def __call__(self, step: Any) -> Any:
+        return ops.cast(self.schedule(_as_step(step)), keras.config.floatx())
 
     def get_config(self) -> dict[str, Any]:
         return {"schedule": self.schedule.to_config(), "name": self.name}
