@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 _MASK32 = 0xFFFFFFFF
+_TWO32 = 4294967296.0
 # Multipliers of the 32-bit integer hash used by deterministic noise. Both are below 2**31,
 # so ``x * M`` of a 32-bit ``x`` fits a signed 64-bit integer: the same arithmetic is exact in
 # Python ints, int64 NumPy/torch arrays and wrapping uint32 JAX arrays.
@@ -31,6 +32,11 @@ def _scalar_power(a: float, b: float) -> float:
         return math.pow(a, b)
     except OverflowError:
         return math.inf
+
+
+def _scalar_floor(x: Any) -> Any:
+    """``math.floor`` that keeps an infinite ``x`` infinite (as NumPy does) instead of raising."""
+    return math.floor(x) if -math.inf < x < math.inf else x
 
 
 def _scalar_where(cond: Any, a: Any, b: Any) -> Any:
@@ -57,7 +63,7 @@ class ScalarNamespace:
     log = staticmethod(math.log)
     sqrt = staticmethod(math.sqrt)
     tanh = staticmethod(math.tanh)
-    floor = staticmethod(math.floor)
+    floor = staticmethod(_scalar_floor)
     power = staticmethod(_scalar_power)
     minimum = staticmethod(min)
     maximum = staticmethod(max)
@@ -105,18 +111,29 @@ class NumpyNamespace:
         self.isfinite = np.isfinite
 
     def asstep(self, t: Any) -> Any:
-        # integer steps stay integers: NumPy promotes int64 with a float to float64 exactly
-        # (up to 2**53) in every formula, and a conversion pass over a big array is saved
-        a = self.np.asarray(t)
+        """The steps as an int64 or float array.
+
+        Integer steps stay integers: NumPy promotes int64 with a float to float64 exactly (up
+        to 2**53) in every formula, and a conversion pass over a big array is saved.
+        """
+        np = self.np
+        a = np.asarray(t)
+        if a.dtype.kind == "O":  # Python ints beyond int64 (or non-numbers)
+            try:
+                a = a.astype(np.float64)
+            except OverflowError:
+                raise ValueError("step is too large for a float (at most about 1.8e308)") from None
+            except (TypeError, ValueError):
+                raise TypeError("step must be a number or an array of numbers, got dtype object") from None
         if a.dtype.kind not in "fiu":
             raise TypeError(f"step must be a number or an array of numbers, got dtype {a.dtype}")
         if a.dtype.kind in "iu" and a.dtype.itemsize < 8:
-            return a.astype(self.np.int64)
+            a = a.astype(np.int64)
         return a
 
     def any_negative(self, t: Any) -> bool:
-        # one reduction; a NaN minimum fails the comparison too
-        return bool(t.size) and not t.min() >= 0
+        """Does ``t`` hold a negative, NaN or infinite step? (two reductions)"""
+        return bool(t.size) and not (t.min() >= 0 and (t.dtype.kind != "f" or t.max() < math.inf))
 
     #: Arrays larger than this are evaluated in blocks of ``_BLOCK`` steps, so that the
     #: formula's temporaries stay in the CPU cache (a large array is memory-bound otherwise).
@@ -153,7 +170,8 @@ class NumpyNamespace:
 
     def hash32(self, t: Any, seed: int) -> Any:
         np = self.np
-        x = (np.floor(t).astype(np.int64) ^ seed) & _MASK32
+        x = np.floor(t) + 0.0  # float64; its low 32 bits, exactly, as an int64:
+        x = ((x - _TWO32 * np.floor(x / _TWO32)).astype(np.int64) ^ seed) & _MASK32
         x ^= x >> 16
         x = (x * _HASH_M1) & _MASK32
         x ^= x >> 15
@@ -213,12 +231,14 @@ class TorchNamespace:
         )
 
     def asstep(self, t: Any) -> Any:
+        """Float steps (float64 for integer tensors)."""
         if t.dtype == self.torch.bool or t.is_complex():
             raise TypeError(f"step must be a real tensor, got dtype {t.dtype}")
         return t if t.is_floating_point() else t.to(self.torch.float64)
 
     def any_negative(self, t: Any) -> bool:
-        return bool(self.torch.any(~(t >= 0)))
+        """Does ``t`` hold a negative, NaN or infinite step?"""
+        return bool(self.torch.any(~((t >= 0) & (t < math.inf))))
 
     def evaluate(self, formula: Callable[[Any, Any], Any], t: Any) -> Any:
         return formula(t, self)
@@ -232,7 +252,9 @@ class TorchNamespace:
         return v[index.long()]
 
     def hash32(self, t: Any, seed: int) -> Any:
-        x = (self.torch.floor(t).to(self.torch.int64) ^ seed) & _MASK32
+        torch = self.torch
+        x = torch.floor(t).to(torch.float64)  # its low 32 bits, exactly, as an int64:
+        x = ((x - _TWO32 * torch.floor(x / _TWO32)).to(torch.int64) ^ seed) & _MASK32
         x = x ^ (x >> 16)
         x = (x * _HASH_M1) & _MASK32
         x = x ^ (x >> 15)
@@ -277,13 +299,18 @@ class JaxNamespace:
         ):
             raise TypeError(f"step must be a real array, got dtype {t.dtype}")
         if jnp.issubdtype(t.dtype, jnp.integer):
-            return t.astype(jnp.result_type(float))
+            t = t.astype(jnp.result_type(float))
+        if isinstance(t, self.jax.core.Tracer):
+            # traced: cannot raise without a host sync; a negative step evaluates as step 0,
+            # an infinite one as the largest float (past the end); NaN stays NaN
+            return jnp.clip(t, 0.0, jnp.finfo(t.dtype).max)
         return t
 
     def any_negative(self, t: Any) -> bool:
+        """Does ``t`` hold a negative, NaN or infinite step? (False for a tracer: see asstep)"""
         if isinstance(t, self.jax.core.Tracer):
-            return False  # traced: cannot be checked without a host sync
-        return bool(self.jnp.any(~(t >= 0)))
+            return False
+        return bool(self.jnp.any(~((t >= 0) & (t < self.jnp.inf))))
 
     def evaluate(self, formula: Callable[[Any, Any], Any], t: Any) -> Any:
         return formula(t, self)
@@ -297,7 +324,8 @@ class JaxNamespace:
 
     def hash32(self, t: Any, seed: int) -> Any:
         jnp = self.jnp
-        x = jnp.floor(t).astype(jnp.int32).astype(jnp.uint32) ^ jnp.uint32(seed & _MASK32)
+        x = jnp.floor(t)  # its low 32 bits, exactly (no int64 without x64), as a uint32:
+        x = (x - _TWO32 * jnp.floor(x / _TWO32)).astype(jnp.uint32) ^ jnp.uint32(seed & _MASK32)
         x = x ^ (x >> 16)
         x = x * jnp.uint32(_HASH_M1)
         x = x ^ (x >> 15)

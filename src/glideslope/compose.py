@@ -9,34 +9,57 @@ from __future__ import annotations
 import copy
 import math
 from bisect import bisect_right
-from typing import Any
+from typing import Any, ClassVar
 
 from . import _validate as v
-from .schedule import SCALAR, Phase, Schedule
+from ._validate import short
+from .schedule import PERIODIC_HORIZON, SCALAR, Phase, Schedule
 from .shapes import COOLDOWN_SHAPES, Constant, Cooldown
-from .timing import Duration, check_duration, resolve_duration
+from .timing import MAX_STEPS, Duration, check_duration, resolve_duration
 
 
 def as_schedule(name: str, value: object) -> Schedule:
     """A schedule argument: a Schedule, or a number meaning ``constant(number)``."""
     if isinstance(value, Schedule):
         return value
+    value = v.plain(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return Constant(v.real(name, value))
-    raise TypeError(f"{name} must be a schedule or a number, got {type(value).__name__}: {value!r}")
+    raise TypeError(f"{name} must be a schedule or a number, got {type(value).__name__}: {short(value)}")
 
 
 def _schedules(name: str, values: object, *, min_len: int = 1) -> tuple[Schedule, ...]:
     if isinstance(values, Schedule) or not isinstance(values, (list, tuple)):
-        raise TypeError(f"{name} must be a list of schedules, got {type(values).__name__}: {values!r}")
+        raise TypeError(f"{name} must be a list of schedules, got {type(values).__name__}: {short(values)}")
     out = tuple(as_schedule(f"{name}[{i}]", s) for i, s in enumerate(values))
     if len(out) < min_len:
         raise ValueError(f"{name} must hold at least {min_len} schedule(s), got {len(out)}")
     return out
 
 
+#: Beyond this many parts, a sequence, sum or product shows as one call, ``sequence(a, b,
+#: ...)``: Python's compiler recurses once per operator of a long ``a >> b >> ...`` chain.
+_LONG = 100
+
+
 def _paren(s: Schedule) -> str:
     return f"({s!r})" if isinstance(s, (Sequence, Product, Scale)) else repr(s)
+
+
+def _fits(what: str, magnitude: float | None, owner: Schedule) -> float | None:
+    """Refuse a composite whose values could overflow a float; return its magnitude."""
+    if magnitude is not None and not magnitude < math.inf:
+        raise ValueError(
+            f"{owner.kind}(...): {what} can overflow a float (the parts' values reach "
+            f"{'beyond 1.8e308' if magnitude == math.inf else short(magnitude)}); scale the parts down"
+        )
+    return magnitude
+
+
+def _mags(schedules: tuple[Schedule, ...]) -> list[float] | None:
+    """The parts' magnitudes, or None when one holds a user function."""
+    out = [s.magnitude for s in schedules]
+    return None if None in out else out  # type: ignore[return-value]
 
 
 WARMUP_SHAPES = ("linear", "cosine", "exponential")
@@ -63,7 +86,7 @@ class Warmup(Schedule):
     start: float
     shape: str
     end: float | None
-    _n: int  # None while unbound
+    _n: float  # None while unbound
     _end: float
 
     kind = "warmup"
@@ -83,20 +106,25 @@ class Warmup(Schedule):
                 f"shape='exponential' needs start > 0 (an exponential cannot leave 0), "
                 f"got start={start!r}; try start=1e-3 * peak"
             )
-        self._set(_n=self._steps("steps"))
+        self._set(_n=self._fsteps("steps"))
         self._set_target(1.0 if self.end is None else self.end)
 
     def _set_target(self, end: float) -> None:
         if self.shape == "exponential" and not end > 0:
             raise ValueError(f"an exponential warmup must end above 0, but it would end at {end!r}")
+        if not math.isfinite(end - self.start) or (self.shape == "exponential" and not end / self.start < math.inf):
+            raise ValueError(f"warmup from start={self.start!r} to {end!r} overflows a float")
         self.__dict__["_end"] = end
+
+    def _magnitude(self) -> float:
+        return max(abs(self.start), abs(self._end))
 
     def _reaching(self, target: float) -> Warmup:
         """This warmup, ending at ``target`` when its own ``end`` is None."""
         if self.end is not None:
             return self
         w = copy.copy(self)
-        w.__dict__.pop("is_bound", None)
+        w.__dict__.pop("_mag", None)
         w._set_target(target)
         return w
 
@@ -140,7 +168,7 @@ class Sequence(Schedule):
                 flat.append(s)
         if boundaries is not None:
             if isinstance(boundaries, (str, bytes)) or not isinstance(boundaries, (list, tuple)):
-                raise TypeError(f"boundaries must be a list of steps, got {boundaries!r}")
+                raise TypeError(f"boundaries must be a list of steps, got {short(boundaries)}")
             bounds = tuple(check_duration(f"boundaries[{i}]", b, open_ok=False) for i, b in enumerate(boundaries))
             if len(bounds) != len(flat) - 1:
                 raise ValueError(
@@ -155,7 +183,7 @@ class Sequence(Schedule):
             for i, ph in enumerate(flat[:-1]):
                 if ph.length == math.inf:
                     raise ValueError(
-                        f"phase {i} ({ph!r}) never ends, so the phases after it would never run; "
+                        f"phase {i} ({short(ph)}) never ends, so the phases after it would never run; "
                         f"give it a length or use join(..., boundaries=[...])"
                     )
         # phases_ is the constructor argument; _run holds what is evaluated (warmups that
@@ -166,9 +194,70 @@ class Sequence(Schedule):
             if isinstance(w, Warmup) and run[i + 1].is_bound:
                 run[i] = w._reaching(_first_value(run[i + 1]))
         self.__dict__.update(phases_=tuple(flat), boundaries=bounds)
-        starts = self._compute_starts(run)
-        self._set(_run=tuple(run), _starts=starts, _startsl=None if starts is None else list(starts))
-        self._set(_offsets=None if starts is None else [0, *starts], _evals=[p._eval for p in run])
+        self._set(_run=tuple(run))
+        self._set_starts(self._compute_starts(run), [p._eval for p in run])
+
+    def _set_starts(self, starts: tuple[int, ...] | None, evals: list[Any]) -> None:
+        if starts and starts[-1] > MAX_STEPS:
+            raise ValueError(f"the phases before the last last {short(starts[-1])} steps in all; at most 2**53")
+        self.__dict__.update(
+            _starts=starts,
+            _startsl=None if starts is None else list(starts),
+            _offsets=None if starts is None else [0, *starts],
+            _evals=evals,
+            _last_run=self._run[-1],
+            _last_start=None if starts is None else starts[-1] if starts else 0,
+        )
+
+    # ``s >> phase`` does constant work: the new sequence holds ``s`` and the phase (and what
+    # it needs to check the next ``>>``); its phases are gathered in one pass, without
+    # recursion, the first time anything reads them. A loop ``s = s >> phase`` stays linear.
+    _GATHERED = frozenset({"phases_", "_run", "_starts", "_startsl", "_offsets", "_evals"})
+
+    def __rshift__(self, other: object) -> Schedule:
+        if not isinstance(other, Schedule) or isinstance(other, Sequence) or self.boundaries is not None:
+            return super().__rshift__(other)
+        last, last_start = self._last_run, self._last_start
+        n = last.length
+        if n == math.inf:
+            raise ValueError(
+                f"the last phase ({short(last)}) never ends, so the phases after it would never run; "
+                f"give it a length or use join(..., boundaries=[...])"
+            )
+        if isinstance(last, Warmup) and other.is_bound:
+            last = last._reaching(_first_value(other))
+        start = None if last_start is None or n is None else last_start + int(n)
+        if start is not None and start > MAX_STEPS:
+            raise ValueError(f"the phases before the last last {short(start)} steps in all; at most 2**53")
+        new = Sequence.__new__(Sequence)
+        new.__dict__.update(_prefix=self, _prev_run=last, _last_run=other, _last_start=start, boundaries=None)
+        new._set_depth(max(self._depth, other._depth + 1))
+        return new
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for attributes not in __dict__: the phases of a sequence built by ``>>``
+        if name in Sequence._GATHERED and "_prefix" in self.__dict__:
+            self._gather()
+            return self.__dict__[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _gather(self) -> None:
+        """Collect the phases of a chain of ``>>`` (back to a sequence that has them)."""
+        nodes = []
+        node = self
+        while "phases_" not in node.__dict__:
+            nodes.append(node)
+            node = node.__dict__["_prefix"]
+        nodes.reverse()
+        base = node
+        tails = tuple(n.__dict__["_last_run"] for n in nodes)
+        run = (*base._run[:-1], *(n.__dict__["_prev_run"] for n in nodes), tails[-1])
+        starts = None
+        if base._starts is not None and all(n.__dict__["_last_start"] is not None for n in nodes):
+            starts = (*base._starts, *(n.__dict__["_last_start"] for n in nodes))
+        self.__dict__.update(phases_=(*base.phases_, *tails), _run=run)
+        self._set_starts(starts, [p._eval for p in run])
+        del self.__dict__["_prefix"], self.__dict__["_prev_run"]
 
     # the constructor argument is named ``phases``; ``phases()`` is the analysis method
     _fields = ("phases", "boundaries")
@@ -176,10 +265,7 @@ class Sequence(Schedule):
     def params(self) -> dict[str, Any]:
         return {"phases": self.phases_, "boundaries": self.boundaries}
 
-    def _key(self) -> tuple[Any, ...]:
-        return (Sequence, self.phases_, self.boundaries)
-
-    def to_config(self) -> dict[str, Any]:
+    def _config(self) -> dict[str, Any]:
         return {
             "type": "sequence",
             "phases": [p.to_config() for p in self.phases_],
@@ -203,13 +289,12 @@ class Sequence(Schedule):
     def children(self) -> tuple[Schedule, ...]:
         return self.phases_
 
-    def unresolved(self) -> list[str]:
-        out = [m for s in self.phases_ for m in s.unresolved()]
+    def _own_unresolved(self) -> list[str]:
         if self.boundaries is not None:
-            out += [f"join(boundaries) holds {b!r}, which needs binding" for b in self.boundaries if isinstance(b, str)]
-        elif not out and self._starts is None:
-            out.append("a phase before the last has steps=None (the rest of the run) and needs total_steps")
-        return out
+            return [f"join(boundaries) holds {b!r}, which needs binding" for b in self.boundaries if isinstance(b, str)]
+        if self._starts is None and all(p.is_bound for p in self.phases_):
+            return ["a phase before the last has steps=None (the rest of the run) and needs total_steps"]
+        return []
 
     def _bind(self, total_steps: int | None, steps_per_epoch: int | None, fill: int | None) -> Schedule:
         budget = fill
@@ -225,7 +310,7 @@ class Sequence(Schedule):
             if len(open_i) > 1:
                 raise ValueError(
                     f"at most one phase may run for the rest of the run (steps=None); "
-                    f"phases {open_i} all do: {[repr(self.phases_[i]) for i in open_i]}"
+                    f"phases {open_i} all do: {short([self.phases_[i] for i in open_i], 200)}"
                 )
             if open_i:
                 (i,) = open_i
@@ -234,7 +319,7 @@ class Sequence(Schedule):
                 if rest < 1:
                     raise ValueError(
                         f"the other phases already take {used} of {budget} steps, leaving "
-                        f"{rest} for phase {i} ({self.phases_[i]!r})"
+                        f"{rest} for phase {i} ({short(self.phases_[i])})"
                     )
                 bound[i] = self.phases_[i]._bind(total_steps, steps_per_epoch, rest)
         return Sequence(bound, bounds)
@@ -245,7 +330,11 @@ class Sequence(Schedule):
         last = self._run[-1].length
         return None if last is None else self._starts[-1] + last if self._starts else last
 
-    def phases(self) -> list[Phase]:
+    def _magnitude(self) -> float | None:
+        mags = _mags(self._run)
+        return None if mags is None else max(mags)
+
+    def _phases(self) -> list[Phase]:
         self._check_bound()
         edges = (0, *self._starts)
         out = []
@@ -269,12 +358,15 @@ class Sequence(Schedule):
             i = bisect_right(self._startsl, t)
             return self._evals[i](t - self._offsets[i], xp)
         out = self._run[0]._eval(t, xp)
-        for b, s in zip(self._starts, self._run[1:]):
+        for start, s in zip(self._starts, self._run[1:]):
+            b = float(start)  # JAX without x64 takes no Python int above 2**31 as a constant
             out = xp.where(t >= b, s._eval(xp.maximum(t - b, 0.0), xp), out)
         return out
 
-    def __repr__(self) -> str:
+    def _repr(self) -> str:
         if self.boundaries is None:
+            if len(self.phases_) == 1 or len(self.phases_) > _LONG:  # Python cannot compile a
+                return f"sequence({', '.join(repr(p) for p in self.phases_)})"  # long >> chain
             return " >> ".join(_paren(p) for p in self.phases_)
         return f"join([{', '.join(repr(p) for p in self.phases_)}], boundaries={list(self.boundaries)!r})"
 
@@ -314,6 +406,8 @@ class Scale(Schedule):
 
     def __init__(self, schedule: Schedule | None = None, factor: float = 1.0) -> None:
         self._set(schedule=as_schedule("schedule", schedule), factor=v.real("factor", factor))
+        m = self.schedule.magnitude
+        _fits("factor * schedule", None if m is None else abs(self.factor) * m, self)
 
     def children(self) -> tuple[Schedule, ...]:
         return (self.schedule,)
@@ -321,25 +415,51 @@ class Scale(Schedule):
     def _length(self) -> float | None:
         return self.schedule.length
 
+    def _magnitude(self) -> float | None:
+        m = self.schedule.magnitude
+        return None if m is None else abs(self.factor) * m
+
     def _eval(self, t: Any, xp: Any) -> Any:
         return self.factor * self.schedule._eval(t, xp)
 
-    def phases(self) -> list[Phase]:
+    def _phases(self) -> list[Phase]:
         return [Phase(p.start, p.stop, Scale(p.schedule, self.factor)) for p in self.schedule.phases()]
 
-    def __repr__(self) -> str:
+    def _repr(self) -> str:
         return f"{self.factor!r} * {_paren(self.schedule)}"
 
 
 class _Pointwise(Schedule):
-    """Base of the composites that combine several schedules at the same step."""
+    """Base of the composites that combine several schedules at the same step.
+
+    A sum or product whose first part is itself a sum (product) takes that one's parts: ``a +
+    b + c`` is one level, ``((a + b) + c)`` evaluated left to right as before, however long.
+    """
 
     schedules: tuple[Schedule, ...]
+    _flattens: ClassVar[bool] = False
 
     def __init__(self, *schedules: Schedule | float) -> None:
-        self._set(schedules=_schedules("schedules", list(schedules), min_len=2))
+        given = _schedules("schedules", list(schedules), min_len=2)
+        first = given[0]
+        if self._flattens and type(first) is type(self):
+            parts = first.schedules + given[1:]
+            depth = max(first._depth, *(s._depth + 1 for s in given[1:]))
+            mags = _mags((first, *given[1:]))
+        else:
+            parts = given
+            depth = 1 + max(s._depth for s in given)
+            mags = _mags(given)
+        self.__dict__["schedules"] = parts
+        self._set_depth(depth)
+        self.__dict__["_mag"] = _fits("the combined values", None if mags is None else self._combine(mags), self)
 
     _fields = ("schedules",)
+
+    @staticmethod
+    def _combine(mags: list[float]) -> float:
+        """A bound on ``|value|`` from the parts' bounds."""
+        return max(mags)
 
     def replace(self, **changes: Any) -> Schedule:
         return type(self)(*changes.get("schedules", self.schedules))
@@ -351,7 +471,7 @@ class _Pointwise(Schedule):
         lengths = [s.length for s in self.schedules]
         return None if None in lengths else max(lengths)  # type: ignore[type-var]
 
-    def __repr__(self) -> str:
+    def _repr(self) -> str:
         return f"{self.kind}({', '.join(repr(s) for s in self.schedules)})"
 
 
@@ -359,6 +479,11 @@ class Product(_Pointwise):
     """Pointwise product ``a(t) * b(t) * ...`` (write ``a * b``)."""
 
     kind = "product"
+    _flattens = True
+
+    @staticmethod
+    def _combine(mags: list[float]) -> float:
+        return math.prod(mags)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         out = self.schedules[0]._eval(t, xp)
@@ -366,7 +491,9 @@ class Product(_Pointwise):
             out = out * s._eval(t, xp)
         return out
 
-    def __repr__(self) -> str:
+    def _repr(self) -> str:
+        if len(self.schedules) > _LONG:
+            return super()._repr()
         return " * ".join(_paren(s) for s in self.schedules)
 
 
@@ -374,6 +501,11 @@ class Sum(_Pointwise):
     """Pointwise sum ``a(t) + b(t) + ...`` (write ``a + b``, or ``a + 0.1`` for an offset)."""
 
     kind = "add"
+    _flattens = True
+
+    @staticmethod
+    def _combine(mags: list[float]) -> float:
+        return math.fsum(mags)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         out = self.schedules[0]._eval(t, xp)
@@ -381,7 +513,9 @@ class Sum(_Pointwise):
             out = out + s._eval(t, xp)
         return out
 
-    def __repr__(self) -> str:
+    def _repr(self) -> str:
+        if len(self.schedules) > _LONG:
+            return super()._repr()
         return "(" + " + ".join(_paren(s) for s in self.schedules) + ")"
 
 
@@ -412,13 +546,23 @@ class Maximum(_Pointwise):
 def _finite_length(name: str, s: Schedule) -> int | None:
     n = s.length
     if n == math.inf:
-        raise ValueError(f"{name} ({s!r}) never ends; it needs a finite length here")
+        raise ValueError(f"{name} ({short(s)}) never ends; it needs a finite length here")
     return None if n is None else int(n)
+
+
+def _needs_length(owner: Schedule, s: Schedule) -> list[str]:
+    """What an open child length leaves unresolved in ``repeat``/``stretch(steps=...)``."""
+    if s.is_bound and s.length is None:
+        return [
+            f"{owner.kind}() needs the length of {short(s)}, which runs for the rest of the run: "
+            f"give it steps=... or bind total_steps"
+        ]
+    return []
 
 
 class Repeat(Schedule):
     """Repeat a schedule: ``schedule(t mod L)`` with ``L`` its length, ``times`` times (for
-    ever when None), then hold ``schedule(L)``.
+    ever when None), then hold ``schedule(L)``. Steps past ``2**53`` evaluate as ``2**53``.
 
     Args:
         schedule: a schedule with a finite length.
@@ -427,7 +571,7 @@ class Repeat(Schedule):
 
     schedule: Schedule
     times: int | None
-    _period: int  # None while unbound
+    _period: float  # None while unbound
 
     kind = "repeat"
 
@@ -435,20 +579,30 @@ class Repeat(Schedule):
         s = as_schedule("schedule", schedule)
         period = _finite_length("schedule", s)
         if period == 0:
-            raise ValueError(f"schedule ({s!r}) has length 0; it cannot be repeated")
-        self._set(schedule=s, times=None if times is None else v.integer("times", times, minimum=1), _period=period)
+            raise ValueError(f"schedule ({short(s)}) has length 0; it cannot be repeated")
+        times = None if times is None else v.integer("times", times, minimum=1)
+        if period is not None and times is not None and period * times > MAX_STEPS:
+            raise ValueError(f"times={short(times)} runs of {period} steps last more than 2**53 steps")
+        self._set(schedule=s, times=times, _period=None if period is None else float(period))
 
     def children(self) -> tuple[Schedule, ...]:
         return (self.schedule,)
 
+    def _own_unresolved(self) -> list[str]:
+        return _needs_length(self, self.schedule)
+
     def _length(self) -> float | None:
         if self._period is None:
             return None
-        return math.inf if self.times is None else self._period * self.times
+        return math.inf if self.times is None else int(self._period) * self.times
+
+    def _magnitude(self) -> float | None:
+        return self.schedule.magnitude
 
     def _eval(self, t: Any, xp: Any) -> Any:
         n = self._period
-        tt = t - n * xp.floor(t / n)
+        t = xp.minimum(t, PERIODIC_HORIZON)
+        tt = xp.minimum(xp.maximum(t - n * xp.floor(t / n), 0.0), n)  # t mod n, kept in [0, n]
         if self.times is not None:
             tt = xp.where(t >= n * self.times, n, tt)
         return self.schedule._eval(tt, xp)
@@ -475,19 +629,27 @@ class Stretch(Schedule):
     def __init__(self, schedule: Schedule | None = None, factor: float | None = None, steps: int | None = None) -> None:
         s = as_schedule("schedule", schedule)
         if (factor is None) == (steps is None):
-            raise TypeError(f"stretch() needs exactly one of factor or steps, got factor={factor!r}, steps={steps!r}")
+            raise TypeError(
+                f"stretch() needs exactly one of factor or steps, got factor={short(factor)}, steps={short(steps)}"
+            )
         if factor is not None:
             f: float | None = v.positive("factor", factor)
         else:
-            n = v.integer("steps", steps, minimum=1)
+            steps = v.integer("steps", steps, minimum=1, maximum=MAX_STEPS)
             own = _finite_length("schedule", s)
             if own == 0:
-                raise ValueError(f"schedule ({s!r}) has length 0; it cannot be stretched")
-            f = None if own is None else n / own
+                raise ValueError(f"schedule ({short(s)}) has length 0; it cannot be stretched")
+            f = None if own is None else steps / own
+        n = s.length
+        if f is not None and n is not None and n != math.inf and not n * f <= MAX_STEPS:
+            raise ValueError(f"stretching {short(s)} by factor {f!r} makes it last more than 2**53 steps")
         self._set(schedule=s, factor=None if factor is None else f, steps=steps, _f=f)
 
     def children(self) -> tuple[Schedule, ...]:
         return (self.schedule,)
+
+    def _own_unresolved(self) -> list[str]:
+        return _needs_length(self, self.schedule) if self._f is None else []
 
     def _length(self) -> float | None:
         n = self.schedule.length
@@ -495,10 +657,13 @@ class Stretch(Schedule):
             return None
         return n if n == math.inf else math.ceil(n * self._f - 1e-9)
 
+    def _magnitude(self) -> float | None:
+        return self.schedule.magnitude
+
     def _eval(self, t: Any, xp: Any) -> Any:
         return self.schedule._eval(t / self._f, xp)
 
-    def phases(self) -> list[Phase]:
+    def _phases(self) -> list[Phase]:
         f = self._f
         return [
             Phase(math.floor(p.start * f), p.stop * f, Stretch(p.schedule, factor=f))
@@ -536,6 +701,13 @@ class Clamp(Schedule):
     def _length(self) -> float | None:
         return self.schedule.length
 
+    def _magnitude(self) -> float | None:
+        if self.low is not None and self.high is not None:
+            return max(abs(self.low), abs(self.high))
+        m = self.schedule.magnitude
+        bound = self.low if self.low is not None else self.high
+        return None if m is None else max(m, abs(bound))  # type: ignore[arg-type]
+
     def _eval(self, t: Any, xp: Any) -> Any:
         out = self.schedule._eval(t, xp)
         if self.low is not None:
@@ -544,7 +716,7 @@ class Clamp(Schedule):
             out = xp.minimum(out, self.high)
         return out
 
-    def phases(self) -> list[Phase]:
+    def _phases(self) -> list[Phase]:
         return [Phase(p.start, p.stop, Clamp(p.schedule, self.low, self.high)) for p in self.schedule.phases()]
 
 
@@ -554,7 +726,7 @@ class Shift(Schedule):
 
     Args:
         schedule: the schedule.
-        steps: the shift, an int (any sign).
+        steps: the shift, an int (any sign, at most 2**53 either way).
     """
 
     schedule: Schedule
@@ -563,7 +735,10 @@ class Shift(Schedule):
     kind = "shift"
 
     def __init__(self, schedule: Schedule | None = None, steps: int = 0) -> None:
-        self._set(schedule=as_schedule("schedule", schedule), steps=v.integer("steps", steps))
+        self._set(
+            schedule=as_schedule("schedule", schedule),
+            steps=v.integer("steps", steps, minimum=-MAX_STEPS, maximum=MAX_STEPS),
+        )
 
     def children(self) -> tuple[Schedule, ...]:
         return (self.schedule,)
@@ -572,10 +747,13 @@ class Shift(Schedule):
         n = self.schedule.length
         return None if n is None else max(n + self.steps, 0)
 
-    def _eval(self, t: Any, xp: Any) -> Any:
-        return self.schedule._eval(xp.maximum(t - self.steps, 0), xp)
+    def _magnitude(self) -> float | None:
+        return self.schedule.magnitude
 
-    def phases(self) -> list[Phase]:
+    def _eval(self, t: Any, xp: Any) -> Any:
+        return self.schedule._eval(xp.maximum(t - float(self.steps), 0.0), xp)
+
+    def _phases(self) -> list[Phase]:
         out = []
         for p in self.schedule.phases():
             start, stop = p.start + self.steps, p.stop + self.steps

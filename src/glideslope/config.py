@@ -14,15 +14,67 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .schedule import REGISTRY, Schedule
+from ._optional import MissingExtraError, require
+from ._validate import short
+from .schedule import MAX_DEPTH, REGISTRY, Schedule, recursion_room
+
+#: The most values (dicts, lists, numbers, strings) a config may hold. A value reached twice
+#: (a YAML alias, a sub-dict shared in Python) counts twice: that is the work loading does.
+MAX_NODES = 100_000
+#: The deepest nesting of dicts and lists a config may have (two per level of schedules).
+MAX_CONFIG_DEPTH = 2 * MAX_DEPTH + 8
+#: The longest config text :func:`loads` and :func:`load` read (characters).
+MAX_TEXT = 10_000_000
 
 
 def from_config(config: dict[str, Any], *, allow_callables: bool = False) -> Schedule:
-    """Rebuild a schedule from :meth:`Schedule.to_config` output."""
-    value = _decode(config, "config", allow_callables)
+    """Rebuild a schedule from :meth:`Schedule.to_config` output.
+
+    A config is untrusted data: it is surveyed first, without recursion, and refused with a
+    ValueError when it holds more than :data:`MAX_NODES` values (shared sub-trees and YAML
+    aliases counted each time they are reached), nests deeper than :data:`MAX_CONFIG_DEPTH`
+    or contains itself. Any argument a constructor refuses becomes a ValueError naming where
+    in the config it is.
+    """
+    depth = _survey(config)
+    with recursion_room(depth):
+        value = _decode(config, "config", allow_callables)
     if not isinstance(value, Schedule):
-        raise ValueError(f"config must describe a schedule (a dict with a 'type'), got {config!r}")
+        raise ValueError(f"config must describe a schedule (a dict with a 'type'), got {short(config)}")
     return value
+
+
+def _survey(data: Any) -> int:
+    """Count the values of ``data`` (each time they are reached) and return its depth;
+    ValueError past the budget, past the depth limit, or for a dict/list inside itself."""
+    count = deepest = 0
+    on_path: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(data, 1, False)]
+    while stack:
+        obj, depth, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(obj))
+            continue
+        count += 1
+        if count > MAX_NODES:
+            raise ValueError(
+                f"config holds more than {MAX_NODES:,} values (shared sub-trees and YAML aliases "
+                f"count each time they are used); refused"
+            )
+        if isinstance(obj, (dict, list)):
+            if id(obj) in on_path:
+                raise ValueError("config contains itself (a dict or list nested inside itself); it must be a tree")
+            if depth > MAX_CONFIG_DEPTH:
+                raise ValueError(f"config nests dicts and lists more than {MAX_CONFIG_DEPTH} deep; refused")
+            deepest = max(deepest, depth)
+            on_path.add(id(obj))
+            stack.append((obj, depth, True))
+            stack.extend((c, depth + 1, False) for c in (obj.values() if isinstance(obj, dict) else obj))
+    return deepest
+
+
+def _where(where: str) -> str:
+    return where if len(where) <= 120 else f"{where[:50]}...{where[-60:]}"
 
 
 def _decode(value: Any, where: str, allow_callables: bool) -> Any:
@@ -31,69 +83,105 @@ def _decode(value: Any, where: str, allow_callables: bool) -> Any:
             return _import_callable(value["callable"], where, allow_callables)
         kind = value.get("type")
         if not isinstance(kind, str):
-            raise ValueError(f"{where} is a dict without a 'type' naming a schedule: {value!r}")
+            raise ValueError(f"{_where(where)} is a dict without a 'type' naming a schedule: {short(value)}")
         cls = REGISTRY.get(kind)
         if cls is None:
             known = ", ".join(sorted(REGISTRY))
-            raise ValueError(f"{where} has unknown type {kind!r}; known types: {known}")
-        kwargs = {k: _decode(v, f"{where}.{k}", allow_callables) for k, v in value.items() if k != "type"}
-        unknown = set(kwargs) - set(cls._fields)
+            raise ValueError(f"{_where(where)} has unknown type {short(kind)}; known types: {known}")
+        unknown = [k for k in value if k != "type" and k not in cls._fields]
         if unknown:
-            raise ValueError(f"{where}: {kind} takes {list(cls._fields)}, not {sorted(unknown)}")
-        if kind in ("product", "add", "minimum", "maximum"):
-            return cls(*kwargs.get("schedules", ()))
-        return cls(**kwargs)
+            names = short(sorted(map(str, unknown)))
+            raise ValueError(f"{_where(where)}: {kind} takes {list(cls._fields)}, not {names}")
+        kwargs = {k: _decode(v, f"{where}.{k}", allow_callables) for k, v in value.items() if k != "type"}
+        try:
+            if kind in ("product", "add", "minimum", "maximum"):
+                schedules = kwargs.get("schedules", ())
+                if not isinstance(schedules, list):
+                    raise TypeError(f"schedules must be a list of schedules, got {short(schedules)}")
+                return cls(*schedules)
+            return cls(**kwargs)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{_where(where)} ({kind}): {e}") from None
     if isinstance(value, list):
         return [_decode(v, f"{where}[{i}]", allow_callables) for i, v in enumerate(value)]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise ValueError(f"{where} holds {type(value).__name__} {value!r}, which is not config data")
+    raise ValueError(f"{_where(where)} holds {type(value).__name__} {short(value)}, which is not config data")
 
 
 def _import_callable(ref: Any, where: str, allow: bool) -> Any:
     if not allow:
         raise ValueError(
-            f"{where} refers to the function {ref!r}; loading it would import code. "
+            f"{_where(where)} refers to the function {short(ref)}; loading it would import code. "
             f"Pass allow_callables=True if you trust this config."
         )
     if not isinstance(ref, str) or ":" not in ref:
-        raise ValueError(f"{where}: a callable is written 'module:qualname', got {ref!r}")
+        raise ValueError(f"{_where(where)}: a callable is written 'module:qualname', got {short(ref)}")
     module, _, qualname = ref.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part)
+    try:
+        obj: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError, ValueError, TypeError) as e:
+        raise ValueError(f"{_where(where)}: cannot find the callable {short(ref)} ({type(e).__name__}: {e})") from None
+    if not callable(obj):
+        raise ValueError(f"{_where(where)}: {short(ref)} is a {type(obj).__name__}, not a callable")
     return obj
 
 
 def dumps(schedule: Schedule) -> str:
     """The schedule's config as indented JSON text."""
-    return json.dumps(schedule.to_config(), indent=2)
+    with recursion_room(schedule._depth):
+        return json.dumps(schedule.to_config(), indent=2)
 
 
 def loads(text: str, *, allow_callables: bool = False) -> Schedule:
-    """Rebuild a schedule from JSON (or, with PyYAML installed, YAML) text."""
+    """Rebuild a schedule from JSON (or, with PyYAML installed, YAML) text.
+
+    Untrusted text does bounded work: at most :data:`MAX_TEXT` characters are read, text that
+    nests too deep for the parser is a ValueError, and :func:`from_config` bounds the rest.
+    """
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"config text is {len(text):,} characters long; at most {MAX_TEXT:,} are read")
     try:
-        data = json.loads(text)
+        with recursion_room(MAX_CONFIG_DEPTH, 1):  # the C parser: one level each
+            data = json.loads(text)
     except json.JSONDecodeError:
-        try:
-            import yaml
-        except ImportError:
-            raise ValueError("text is not JSON (install PyYAML to read YAML)") from None
-        data = yaml.safe_load(text)
+        data = _yaml(text)
+    except RecursionError:
+        raise ValueError("config text nests too deep to parse") from None
     return from_config(data, allow_callables=allow_callables)
+
+
+def _yaml(text: str) -> Any:
+    try:
+        yaml = require("yaml", extra="yaml", feature="reading YAML")
+    except MissingExtraError as exc:
+        raise ValueError(f"text is not JSON, and {exc}") from None
+    try:
+        with recursion_room(MAX_CONFIG_DEPTH, 6):  # PyYAML's composer: a few frames a level
+            return yaml.safe_load(text)
+    except RecursionError:
+        raise ValueError("config text nests too deep to parse") from None
+    except yaml.YAMLError as e:
+        raise ValueError(f"text is neither JSON nor YAML: {short(str(e), 200)}") from None
 
 
 def load(path: str | Path, *, allow_callables: bool = False) -> Schedule:
     """Read a schedule from a JSON or YAML file written from ``to_config()``."""
-    return loads(Path(path).read_text(), allow_callables=allow_callables)
+    p = Path(path)
+    size = p.stat().st_size
+    if size > 4 * MAX_TEXT:
+        raise ValueError(f"{short(str(p))} is {size:,} bytes; at most {MAX_TEXT:,} characters are read")
+    return loads(p.read_text(), allow_callables=allow_callables)
 
 
 def save(schedule: Schedule, path: str | Path) -> None:
     """Write the schedule's config to a JSON file (YAML when the name ends .yaml/.yml)."""
     p = Path(path)
     if p.suffix in (".yaml", ".yml"):
-        import yaml
-
-        p.write_text(yaml.safe_dump(schedule.to_config(), sort_keys=False))
+        yaml = require("yaml", extra="yaml", feature=f"saving {p.name} as YAML")
+        with recursion_room(schedule._depth):
+            p.write_text(yaml.safe_dump(schedule.to_config(), sort_keys=False))
     else:
         p.write_text(dumps(schedule) + "\n")

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _validate as v
-from .schedule import Schedule
-from .shapes import Interpolate
+from .schedule import GROWTH_LIMIT, PERIODIC_HORIZON, SCALAR, Schedule
+from .shapes import Interpolate, growth_cap
 from .timing import Duration, check_duration
 
 CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
@@ -17,6 +17,7 @@ SCALE_BY = ("cycle", "iterations")
 
 def _length_arg(name: str, value: object) -> Duration | float:
     """A cycle half-length: a duration, or a positive non-integer number of steps."""
+    value = v.plain(value)
     if isinstance(value, float) and math.isfinite(value) and value != int(value):
         return v.positive(name, value)
     return check_duration(name, value, open_ok=False)
@@ -31,10 +32,12 @@ class Cyclic(Schedule):
 
     * ``"triangular"``: 1;
     * ``"triangular2"``: ``1 / 2 ** (cycle - 1)`` (amplitude halves each cycle);
-    * ``"exp_range"``: ``gamma ** t``;
+    * ``"exp_range"``: ``gamma ** t`` (with ``gamma > 1`` the growth stops before
+      ``|value|`` passes ``GROWTH_LIMIT``, 1e300);
     * ``scale_fn(cycle)`` or ``scale_fn(t)`` for a custom function (``scale_by`` says which).
 
-    ``low > high`` is allowed: it gives the inverse curve (cyclic momentum).
+    ``low > high`` is allowed: it gives the inverse curve (cyclic momentum). Steps past
+    ``2**53`` evaluate as step ``2**53``.
 
     Args:
         low: value at the start of each cycle.
@@ -57,6 +60,7 @@ class Cyclic(Schedule):
     scale_by: str
     _total: float  # None while unbound
     _ratio: float  # None while unbound
+    _tmax: float | None  # exp_range with gamma > 1: the step where growth stops
 
     kind = "cyclic"
     _durations = {"up": "rest", "down": "forever"}
@@ -87,13 +91,24 @@ class Cyclic(Schedule):
         u = up_ if isinstance(up_, (int, float)) else None
         d = u if down_ is None else down_ if isinstance(down_, (int, float)) else None
         total = None if u is None or d is None else float(u + d)
-        self._set(_total=total, _ratio=None if total is None else u / total)  # type: ignore[operator]
+        if not math.isfinite(self.high - self.low):
+            raise ValueError(f"high - low overflows a float (low={low!r}, high={high!r})")
+        top = max(abs(self.low), abs(self.high))
+        tmax = None if self.mode != "exp_range" else growth_cap("gamma", top, self.gamma)
+        self._set(_total=total, _ratio=None if total is None else u / total, _tmax=tmax)  # type: ignore[operator]
 
     def _length(self) -> float | None:
         return None if self._total is None else math.inf
 
+    def _magnitude(self) -> float | None:
+        if self.scale_fn is not None:
+            return None  # the user's function
+        top = max(abs(self.low), abs(self.high))
+        return top if self._tmax is None else max(top, 2.0 * GROWTH_LIMIT)
+
     def _eval(self, t: Any, xp: Any) -> Any:
         total, r = self._total, self._ratio
+        t = xp.minimum(t, PERIODIC_HORIZON)
         cycle = xp.floor(1.0 + t / total)
         x = 1.0 + t / total - cycle
         position = xp.where(x <= r, x / r, (x - 1.0) / (r - 1.0))
@@ -104,7 +119,9 @@ class Cyclic(Schedule):
         if self.mode == "triangular":
             return self.low + height
         if self.mode == "triangular2":
-            return self.low + height / 2.0 ** (cycle - 1.0)
+            return self.low + height / xp.power(2.0, cycle - 1.0)
+        if self._tmax is not None:  # growing: saturate below the float limit
+            t = xp.minimum(t, self._tmax)
         return self.low + height * xp.power(self.gamma, t)
 
 
@@ -163,10 +180,16 @@ class OneCycle(Schedule):
         )
         if three_phase and self.warmup >= 0.5:
             raise ValueError(f"with three_phase=True, warmup must be < 0.5, got {warmup!r}")
+        _, values = self._knots(1)
+        if not all(math.isfinite(x) for x in values):
+            raise ValueError(
+                f"peak / initial_div / final_div overflows a float (peak={peak!r}, "
+                f"initial_div={initial_div!r}, final_div={final_div!r})"
+            )
         self._set(_curve=self._make_curve())
 
-    def _knots(self) -> tuple[list[float], list[float]]:
-        n = self._steps("steps")
+    def _knots(self, steps: int | None = None) -> tuple[list[float], list[float]]:
+        n = self._steps("steps") if steps is None else steps
         assert n is not None
         w = self.warmup * n
         initial = self.peak / self.initial_div
@@ -180,6 +203,10 @@ class OneCycle(Schedule):
             return None
         knots, values = self._knots()
         return Interpolate(knots, values, shape=self.anneal)
+
+    def _magnitude(self) -> float:
+        _, values = self._knots(1)
+        return max(abs(x) for x in values)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         return self._curve._eval(t, xp)  # type: ignore[union-attr]
@@ -217,8 +244,8 @@ class OneCycleMomentum(OneCycle):
         self.__dict__.pop("initial_div")
         self.__dict__.pop("final_div")
 
-    def _knots(self) -> tuple[list[float], list[float]]:
-        n = self._steps("steps")
+    def _knots(self, steps: int | None = None) -> tuple[list[float], list[float]]:
+        n = self._steps("steps") if steps is None else steps
         assert n is not None
         w = self.warmup * n
         if self.three_phase:
@@ -230,8 +257,9 @@ class CosineRestarts(Schedule):
     """Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017; timm's knobs).
 
     Cycle ``i`` lasts ``T_i = period * period_mult ** i`` steps; inside it, at local step
-    ``u``, value ``end + (start * decay ** i - end) * (1 + cos(pi * u**k / T_i**k)) / 2``. After
-    ``limit`` cycles the value holds at ``end``.
+    ``u``, value ``end + (start * decay ** i - end) * (1 + cos(pi * (u / T_i) ** k)) / 2``. After
+    ``limit`` cycles the value holds at ``end``. With ``decay > 1`` the peak stops growing
+    before it passes ``GROWTH_LIMIT`` (1e300); steps past ``2**53`` evaluate as step ``2**53``.
 
     Args:
         start: value at the start of the first cycle.
@@ -250,7 +278,8 @@ class CosineRestarts(Schedule):
     decay: float
     limit: int | None
     k: float
-    _p: int  # None while unbound
+    _p: float  # None while unbound
+    _imax: float | None  # decay > 1: the cycle after which the peak stops growing
 
     kind = "cosine_restarts"
     _durations = {"period": "rest"}
@@ -277,38 +306,52 @@ class CosineRestarts(Schedule):
             limit=None if limit is None else v.integer("limit", limit, minimum=1),
             k=v.positive("k", k),
         )
-        self._set(_p=self._steps("period"))
+        if not math.isfinite(self.start - self.end):
+            raise ValueError(f"start - end overflows a float (start={start!r}, end={end!r})")
+        p = self._fsteps("period")
+        self._set(_p=p, _imax=growth_cap("decay", self.start, self.decay))
+        if p is not None and self.limit is not None and not self._cycle_start(float(self.limit), SCALAR) <= 2.0**53:
+            raise ValueError(
+                f"{self.limit} cycles (limit={limit!r}) of period={period!r} growing by "
+                f"period_mult={period_mult!r} last more than 2**53 steps; lower the limit"
+            )
 
-    def _cycle_start(self, i: Any) -> Any:
+    def _cycle_start(self, i: Any, xp: Any) -> Any:
         m, p = self.period_mult, self._p
-        return p * i if m == 1.0 else p * (m**i - 1.0) / (m - 1.0)
+        return p * i if m == 1.0 else p * (xp.power(m, i) - 1.0) / (m - 1.0)
 
     def _length(self) -> float | None:
         if self._p is None:
             return None
         if self.limit is None:
             return math.inf
-        return math.ceil(float(self._cycle_start(self.limit)) - 1e-9)
+        return math.ceil(float(self._cycle_start(float(self.limit), SCALAR)) - 1e-9)
+
+    def _magnitude(self) -> float:
+        top = max(abs(self.start), abs(self.end))
+        return top if self._imax is None else max(top, GROWTH_LIMIT)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         m, p = self.period_mult, self._p
+        t = xp.minimum(t, PERIODIC_HORIZON)
         if m == 1.0:
             i = xp.floor(t / p)
         else:
             i = xp.floor(xp.log(1.0 + t / p * (m - 1.0)) / math.log(m))
             # correct a cycle index that floating point put one off at a boundary
-            i = xp.where(t < self._cycle_start(i), i - 1.0, i)
-            i = xp.where(t >= self._cycle_start(i + 1.0), i + 1.0, i)
-        length = p * m**i
-        u = t - self._cycle_start(i)
-        peak = self.start * self.decay**i
+            i = xp.where(t < self._cycle_start(i, xp), i - 1.0, i)
+            i = xp.where(t >= self._cycle_start(i + 1.0, xp), i + 1.0, i)
+        length = p * xp.power(m, i)
+        u = xp.maximum(t - self._cycle_start(i, xp), 0.0)
+        grow = i if self._imax is None else xp.minimum(i, self._imax)  # decay > 1 saturates
+        peak = self.start * xp.power(self.decay, grow)
         if self.k == 1.0:
             c = 0.5 + 0.5 * xp.cos(math.pi * u / length)
         else:
-            c = 0.5 + 0.5 * xp.cos(math.pi * u**self.k / length**self.k)
+            c = 0.5 + 0.5 * xp.cos(math.pi * xp.power(u / length, self.k))
         value = self.end + (peak - self.end) * c
         if self.limit is not None:
-            value = xp.where(i >= self.limit, self.end + 0.0 * t, value)
+            value = xp.where(i >= self.limit, self.end + xp.minimum(t, 0.0), value)
         return value
 
 

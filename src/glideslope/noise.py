@@ -11,13 +11,15 @@ import math
 from typing import Any
 
 from . import _validate as v
-from .compose import as_schedule
-from .schedule import Schedule
+from .compose import _fits, as_schedule
+from .schedule import PERIODIC_HORIZON, Schedule
 
 DISTRIBUTIONS = ("normal", "uniform")
 MODES = ("multiplicative", "additive")
 _TWO32 = 4294967296.0
 _SECOND_STREAM = 0x9E3779B9
+#: The largest |z| / scale Box-Muller gives from two 32-bit uniforms: sqrt(-2 ln(0.5 / 2**32)).
+_NORMAL_MAX = 6.8
 
 
 class Noise(Schedule):
@@ -25,7 +27,9 @@ class Noise(Schedule):
 
     ``z_t`` is ``scale`` times a standard normal variate (Box-Muller on two hashed uniforms)
     or a uniform variate on ``[-scale, scale]``, clipped to ``[-clip, clip]`` when ``clip`` is
-    given (timm's ``noise_pct``). The same ``(seed, step)`` always gives the same ``z``.
+    given (timm's ``noise_pct``). The same ``(seed, step)`` always gives the same ``z``, on
+    every array kind (the hash takes the low 32 bits of ``floor(t)`` exactly, without 64-bit
+    integers, so JAX without x64 agrees too). Steps past ``2**53`` get the noise of ``2**53``.
 
     Args:
         schedule: the schedule to perturb.
@@ -66,6 +70,7 @@ class Noise(Schedule):
         )
         s = self.seed & 0xFFFFFFFF
         self._set(_s1=s, _s2=s ^ _SECOND_STREAM)
+        _fits("the noisy values", self._magnitude(), self)
 
     def children(self) -> tuple[Schedule, ...]:
         return (self.schedule,)
@@ -73,8 +78,17 @@ class Noise(Schedule):
     def _length(self) -> float | None:
         return self.schedule.length
 
+    def _magnitude(self) -> float | None:
+        m = self.schedule.magnitude
+        if m is None:
+            return None
+        z = self.scale * (_NORMAL_MAX if self.distribution == "normal" else 1.0)
+        z = z if self.clip is None else min(z, self.clip)
+        return m * (1.0 + z) if self.mode == "multiplicative" else m + z
+
     def noise(self, t: Any, xp: Any) -> Any:
         """The variate ``z_t`` (before ``scale``), from the step's hash."""
+        t = xp.minimum(t, PERIODIC_HORIZON)
         u1 = (xp.hash32(t, self._s1) + 0.5) / _TWO32
         if self.distribution == "uniform":
             return 2.0 * u1 - 1.0

@@ -8,24 +8,30 @@ namespace ``xp`` (see :mod:`glideslope._xp`). :meth:`Schedule.__call__` picks th
 * ``s(array)`` for a NumPy array, a JAX array or tracer, or a torch tensor returns an array
   of the same kind.
 
-Past its end a schedule holds its last value; a negative (or NaN) step raises ValueError.
+Steps: past its end a schedule holds its last value. A negative, NaN or infinite step raises
+ValueError (an infinite step is refused like NaN: it is no step of any run). An int step too
+large for a float (``10**400``) raises ValueError; an int step above ``2**53`` is evaluated at
+``float(t)``, as every array backend does. Under ``jax.jit`` a traced step cannot raise: it is
+clipped into ``[0, largest float]`` (a negative step evaluates as step 0, an infinite one as
+the largest float, past the end) and NaN gives NaN.
+
+Depth: composites may nest up to :data:`MAX_DEPTH` levels. Operations that walk a composite
+(evaluation, ``repr``, ``to_config``, ``bind``, ...) recurse once per level; on a deeply
+nested schedule they raise the interpreter's recursion limit for their own duration, so that
+every level that construction accepted can be walked.
 """
 
 from __future__ import annotations
 
-import ast
-import functools
-import hashlib
-import inspect
-import json
 import math
 import sys
-import textwrap
+import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from contextlib import contextmanager
+from typing import Any, ClassVar, NamedTuple
 
 from . import _xp
+from ._validate import short
 from .timing import UnboundScheduleError, check_run_sizes, resolve_duration
 
 SCALAR = _xp.SCALAR
@@ -33,9 +39,59 @@ SCALAR = _xp.SCALAR
 #: Every schedule class by its public name (``"cosine"`` -> :class:`Cosine`), for configs.
 REGISTRY: dict[str, type[Schedule]] = {}
 
+#: The deepest nesting of composites that construction accepts.
+MAX_DEPTH = 2000
+#: Schedules nested at most this deep are walked with the interpreter's recursion limit as is.
+_SHALLOW = 64
+#: Python frames (and C-level recursions) an operation may use per level of nesting.
+_FRAMES_PER_LEVEL = 12
+#: Largest int step the scalar fast path takes as it is (exact as a float).
+_EXACT = 2**53
+#: The largest |value| a growing schedule reaches: it saturates there (a finite float).
+GROWTH_LIMIT = 1e300
+#: Periodic formulas (cycles, repeat, noise) see steps up to this: past 2**53 a cycle's phase
+#: means nothing in float arithmetic, and the value there is the value at 2**53.
+PERIODIC_HORIZON = 2.0**53
 
-@dataclass(frozen=True)
-class Phase:
+_room_held = threading.local()
+
+
+@contextmanager
+def recursion_room(depth: int, frames_per_level: int = _FRAMES_PER_LEVEL) -> Iterator[None]:
+    """Enough recursion limit for an operation that recurses ``depth`` levels (restored after).
+
+    Used only for schedules nested deeper than a few dozen levels; nested uses are free.
+    """
+    if depth <= _SHALLOW or getattr(_room_held, "on", False):
+        yield
+        return
+    old = sys.getrecursionlimit()
+    _room_held.on = True
+    sys.setrecursionlimit(old + frames_per_level * depth)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
+        _room_held.on = False
+
+
+def scalar_step(t: int | float) -> int | float:
+    """Check a Python int/float step: ``>= 0`` and finite; an int above 2**53 becomes a float."""
+    if t.__class__ is int:
+        if t < 0:
+            raise ValueError(f"step must be >= 0, got {short(t)}")
+        if t > _EXACT:
+            try:
+                return float(t)
+            except OverflowError:
+                raise ValueError(f"step {short(t)} is too large for a float (at most about 1.8e308)") from None
+        return t
+    if not 0 <= t < math.inf:
+        raise ValueError(f"step must be >= 0 and finite, got {t!r}")
+    return t
+
+
+class Phase(NamedTuple):
     """One phase of a schedule: ``schedule`` runs from step ``start`` to step ``stop``."""
 
     start: int
@@ -45,6 +101,26 @@ class Phase:
     @property
     def name(self) -> str:
         return self.schedule.kind
+
+
+def _memo(root: Schedule, slot: str, compute: Callable[[Schedule], Any]) -> Any:
+    """``compute(node)`` memoised in each node's ``__dict__[slot]``, for ``root`` and every
+    descendant not yet done, children first, without recursion (composites may be deep)."""
+    d = root.__dict__
+    if slot in d:
+        return d[slot]
+    stack: list[tuple[Schedule, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        nd = node.__dict__
+        if slot in nd:
+            continue
+        if expanded:
+            nd[slot] = compute(node)
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in node.children() if slot not in c.__dict__)
+    return d[slot]
 
 
 class Schedule:
@@ -65,24 +141,40 @@ class Schedule:
     _durations: ClassVar[dict[str, str]] = {}
     _minimums: ClassVar[dict[str, int]] = {}
     _step_lists: ClassVar[tuple[str, ...]] = ()
+    #: How many levels of schedules this one is built from (1 for a shape).
+    _depth: int = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        sig = inspect.signature(cls.__init__)
-        params = [p for p in sig.parameters.values() if p.name != "self"]
-        cls._fields = tuple(p.name for p in params)
-        cls._defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-        if "kind" in cls.__dict__ and cls.kind:  # a private variant keeps its parent's
+        if "__init__" in cls.__dict__ and "_fields" not in cls.__dict__:
+            code = cls.__init__.__code__
+            names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+            defaults = cls.__init__.__defaults__ or ()
+            cls._fields = tuple(names)
+            cls._defaults = dict(zip(names[len(names) - len(defaults) :], defaults))
+        if "kind" in cls.__dict__ and cls.kind:
             REGISTRY[cls.kind] = cls
-        if "_eval" in cls.__dict__ and "__call__" not in cls.__dict__:
-            fast = _inline_eval(cls)
-            if fast is not None:
-                cls.__call__ = fast  # type: ignore[method-assign,assignment]
 
     # -- construction helpers -------------------------------------------------------------
 
     def _set(self, **attrs: Any) -> None:
+        """Set attributes at construction, tracking how deep the schedules inside nest."""
+        depth = self._depth
+        for value in attrs.values():
+            if isinstance(value, Schedule):
+                depth = max(depth, value._depth + 1)
+            elif value.__class__ is tuple and value and isinstance(value[0], Schedule):
+                depth = max(depth, 1 + max(x._depth for x in value))
         self.__dict__.update(attrs)
+        self._set_depth(depth)
+
+    def _set_depth(self, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise ValueError(
+                f"{self.kind}(...) would nest schedules {depth} levels deep; at most {MAX_DEPTH} are "
+                f"allowed (a >> b >> c, a + b + c and a * b * c stay one level however long)"
+            )
+        self.__dict__["_depth"] = depth
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(
@@ -97,61 +189,66 @@ class Schedule:
         v = self.__dict__[field]
         return v if isinstance(v, int) else None
 
+    def _fsteps(self, field: str) -> float | None:
+        """:meth:`_steps` as a float, for formulas: JAX without x64 cannot take a Python int
+        above 2**31 as a constant, a float it can (exact up to 2**53)."""
+        v = self.__dict__[field]
+        return float(v) if isinstance(v, int) else None
+
     # -- evaluation -----------------------------------------------------------------------
 
     def _eval(self, t: Any, xp: Any) -> Any:
         raise NotImplementedError
 
-    #: Set on an instance by its first scalar call, once it is known to be bound.
+    #: Set on an instance by its first scalar call, once it is known to be bound (and is not
+    #: so deeply nested that it needs :func:`recursion_room`).
     _ready: bool = False
 
     def __call__(self, t: Any) -> Any:
-        """The value at step ``t``: a float for an int/float, an array for an array.
-
-        Each subclass gets a copy of this method with its ``_eval`` inlined into the scalar
-        branch (see :func:`_inline_eval`), so a scalar call runs one Python frame.
-        """
-        if (t.__class__ is int or t.__class__ is float) and t >= 0 and self._ready:
+        """The value at step ``t``: a float for an int/float, an array for an array."""
+        if (t.__class__ is int or t.__class__ is float) and 0 <= t <= _EXACT and self._ready:
             return self._eval(t, SCALAR)
         return self._call_slow(t)
 
     def _call_slow(self, t: Any) -> Any:
-        """First scalar call, bad steps and arrays: every check, then the formula."""
+        """First scalar call, bad or huge steps, deep schedules and arrays: every check first."""
         cls = t.__class__
         if cls is int or cls is float:
-            if not t >= 0:
-                raise ValueError(f"step must be >= 0, got {t!r}")
+            t = scalar_step(t)
             self._check_bound()
-            self.__dict__["_ready"] = True
-            return self._eval(t, SCALAR)
-        return self._eval_array(t)
+            if self._depth <= _SHALLOW:
+                self.__dict__["_ready"] = True
+            with recursion_room(self._depth):
+                return self._eval(t, SCALAR)
+        with recursion_room(self._depth):
+            return self._eval_array(t)
 
     def _eval_array(self, t: Any) -> Any:
         xp = _xp.namespace_of(t)
         t = xp.asstep(t)
         if xp.any_negative(t):
-            raise ValueError("step must be >= 0 (and not NaN); the array holds a negative or NaN step")
+            raise ValueError("step must be >= 0 and finite; the array holds a negative or NaN step, or an infinite one")
         self._check_bound()
         return xp.evaluate(self._eval, t)
 
     def _check_bound(self) -> None:
-        missing = self.unresolved()
-        if missing:
-            what = "; ".join(missing)
-            raise UnboundScheduleError(
-                f"{self!r} cannot be evaluated yet: {what}. "
-                f"Call .bind(total_steps=..., steps_per_epoch=...) first."
-            )
+        if self.is_bound:
+            return
+        what = "; ".join(self.unresolved())
+        raise UnboundScheduleError(
+            f"{short(self, 200)} cannot be evaluated yet: {what}. "
+            f"Call .bind(total_steps=..., steps_per_epoch=...) first."
+        )
 
     # -- time and binding -----------------------------------------------------------------
 
-    @functools.cached_property
+    @property
     def is_bound(self) -> bool:
         """True when every duration this schedule needs is a number of steps."""
-        return not self.unresolved()
+        return bool(_memo(self, "_is_bound", _node_is_bound))
 
-    def unresolved(self) -> list[str]:
-        """Descriptions of the durations still waiting for ``bind()``."""
+    def _own_unresolved(self) -> list[str]:
+        """Descriptions of this node's own durations waiting for ``bind()`` (not its children's)."""
         out = []
         for field, open_means in self._durations.items():
             v = self.__dict__[field]
@@ -165,8 +262,19 @@ class Schedule:
                 if isinstance(x, str):
                     need = "total_steps" if x.endswith("%") else "steps_per_epoch"
                     out.append(f"{self.kind}({field}[{i}]={x!r}) needs {need}")
-        for child in self.children():
-            out.extend(child.unresolved())
+        return out
+
+    def unresolved(self) -> list[str]:
+        """Descriptions of the durations still waiting for ``bind()`` (children's first)."""
+        out: list[str] = []
+        stack: list[tuple[Schedule, bool]] = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                out.extend(node._own_unresolved())
+            elif not node.is_bound:
+                stack.append((node, True))
+                stack.extend((c, False) for c in reversed(node.children()))
         return out
 
     def children(self) -> tuple[Schedule, ...]:
@@ -179,8 +287,9 @@ class Schedule:
         Returns a new, equal-shaped schedule whose durations are ints; durations whose unit
         is not given stay as they are.
         """
-        check_run_sizes(total_steps, steps_per_epoch)
-        return self._bind(total_steps, steps_per_epoch, total_steps)
+        total_steps, steps_per_epoch = check_run_sizes(total_steps, steps_per_epoch)
+        with recursion_room(self._depth):
+            return self._bind(total_steps, steps_per_epoch, total_steps)
 
     def _bind(self, total_steps: int | None, steps_per_epoch: int | None, fill: int | None) -> Schedule:
         """Resolve durations; ``fill`` is the length given to an open (None) duration."""
@@ -214,7 +323,8 @@ class Schedule:
     def length(self) -> float | None:
         """Steps until the schedule reaches its final value and holds it: an int, ``math.inf``
         for a schedule that never settles, or None while unbound."""
-        return self._length()
+        n: float | None = _memo(self, "_len", _node_length)
+        return n
 
     def _length(self) -> float | None:
         for field in self._durations:
@@ -226,6 +336,19 @@ class Schedule:
             return None  # unbound, or open ("the rest of the run")
         return math.inf
 
+    @property
+    def magnitude(self) -> float | None:
+        """The largest ``|value|`` the schedule can take at any step (an upper bound), or None
+        when it holds a user function whose values are unknown. Always finite otherwise:
+        construction refuses arguments whose values would overflow a float."""
+        m: float | None = _memo(self, "_mag", _node_magnitude)
+        return m
+
+    def _magnitude(self) -> float | None:
+        """This node's bound on ``|value|``, from its arguments and its children's bounds."""
+        values = [abs(x) for x in self.params().values() if isinstance(x, float)]
+        return max(values, default=0.0)
+
     def default_horizon(self) -> int:
         """A sensible number of steps to show: the length, or 1000 for endless schedules."""
         n = self.length
@@ -236,6 +359,10 @@ class Schedule:
 
     def phases(self) -> list[Phase]:
         """What runs from which step to which (one phase for a shape)."""
+        with recursion_room(self._depth):
+            return self._phases()
+
+    def _phases(self) -> list[Phase]:
         n = self.length
         return [Phase(0, n if n is not None else math.inf, self)]
 
@@ -256,17 +383,26 @@ class Schedule:
         return {**self.params(), **changes}
 
     def _key(self) -> tuple[Any, ...]:
-        return (type(self), tuple(self.__dict__[f] for f in self._fields))
+        return (type(self), tuple(self.params().values()))
 
     def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
         if not isinstance(other, Schedule):
             return NotImplemented
-        return self._key() == other._key()
+        return _equal(self, other)
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        h: int = _memo(self, "_hash", _node_hash)
+        return h
 
     def __repr__(self) -> str:
+        if self._depth <= _SHALLOW:
+            return self._repr()
+        with recursion_room(self._depth):
+            return self._repr()
+
+    def _repr(self) -> str:
         args = []
         for f in self._fields:
             v = self.__dict__[f]
@@ -277,6 +413,10 @@ class Schedule:
 
     def to_config(self) -> dict[str, Any]:
         """A plain JSON/YAML-safe dict; :func:`glideslope.from_config` rebuilds an equal schedule."""
+        with recursion_room(self._depth):
+            return self._config()
+
+    def _config(self) -> dict[str, Any]:
         cfg: dict[str, Any] = {"type": self.kind}
         for f in self._fields:
             cfg[f] = _encode(self.__dict__[f], f"{self.kind}.{f}")
@@ -284,7 +424,11 @@ class Schedule:
 
     def fingerprint(self) -> str:
         """A stable 16-hex-digit hash of the config: equal schedules, equal fingerprints."""
-        text = json.dumps(self.to_config(), sort_keys=True, separators=(",", ":"))
+        import hashlib
+        import json
+
+        with recursion_room(self._depth):
+            text = json.dumps(self.to_config(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     # -- composition operators ------------------------------------------------------------
@@ -292,54 +436,77 @@ class Schedule:
     def __rshift__(self, other: object) -> Schedule:
         from .compose import sequence
 
-        if not isinstance(other, (Schedule, int, float)) or isinstance(other, bool):
+        if not _is_operand(other):
             return NotImplemented
-        return sequence(self, other)
+        return sequence(self, other)  # type: ignore[arg-type]
 
     def __rrshift__(self, other: object) -> Schedule:
         from .compose import sequence
 
-        if not isinstance(other, (int, float)) or isinstance(other, bool):
+        if not _is_number(other):
             return NotImplemented
-        return sequence(other, self)
+        return sequence(other, self)  # type: ignore[arg-type]
 
     def __mul__(self, other: object) -> Schedule:
         from .compose import Product, Scale
 
         if isinstance(other, Schedule):
             return Product(self, other)
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Scale(self, other)
+        if _is_number(other):
+            return Scale(self, other)  # type: ignore[arg-type]
         return NotImplemented
 
     def __rmul__(self, other: object) -> Schedule:
         from .compose import Scale
 
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Scale(self, other)
+        if _is_number(other):
+            return Scale(self, other)  # type: ignore[arg-type]
         return NotImplemented
 
     def __add__(self, other: object) -> Schedule:
         from .compose import Sum
 
-        if isinstance(other, Schedule) or (isinstance(other, (int, float)) and not isinstance(other, bool)):
-            return Sum(self, other)
+        if _is_operand(other):
+            return Sum(self, other)  # type: ignore[arg-type]
         return NotImplemented
 
     def __radd__(self, other: object) -> Schedule:
         from .compose import Sum
 
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Sum(other, self)
+        if _is_number(other):
+            return Sum(other, self)  # type: ignore[arg-type]
+        return NotImplemented
+
+    def __neg__(self) -> Schedule:
+        from .compose import Scale
+
+        return Scale(self, -1.0)
+
+    def __sub__(self, other: object) -> Schedule:
+        """``a - b`` is ``a + (-1.0 * b)``; ``a - 0.1`` is ``a + constant(-0.1)``."""
+        from .compose import Scale, Sum
+
+        if isinstance(other, Schedule):
+            return Sum(self, Scale(other, -1.0))
+        if _is_number(other):
+            return Sum(self, -float(other))  # type: ignore[arg-type]
+        return NotImplemented
+
+    def __rsub__(self, other: object) -> Schedule:
+        """``1 - cosine()`` is ``constant(1.0) + (-1.0 * cosine())``."""
+        from .compose import Scale, Sum
+
+        if _is_number(other):
+            return Sum(other, Scale(self, -1.0))  # type: ignore[arg-type]
         return NotImplemented
 
     def __truediv__(self, other: object) -> Schedule:
         from .compose import Scale
 
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
+        if _is_number(other):
             if other == 0:
                 raise ZeroDivisionError("cannot divide a schedule by 0")
-            return Scale(self, 1.0 / other)
+            return Scale(self, 1.0 / other)  # type: ignore[operator]
         return NotImplemented
 
     # -- pictures (implemented in glideslope.render; matplotlib optional) -------------------
@@ -361,82 +528,55 @@ class Schedule:
         raise TypeError(f"{self.kind} is a schedule, not a sequence; call it with a step: s(t)")
 
 
-_CALL_TEMPLATE = """
-def _make(_scalar):
-    def __call__(self, t):
-        if (t.__class__ is int or t.__class__ is float) and t >= 0 and self._ready:
-            xp = _scalar
-        return self._call_slow(t)
-    return __call__
-"""
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-class _BindScalarFunctions(ast.NodeTransformer):
-    """``xp.cos`` -> ``_xp_cos``, a closure variable holding ``math.cos``: the inlined scalar
-    formula then calls the function directly instead of looking it up on ``xp`` each time."""
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-        self.bare_xp = False
-
-    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
-        v = node.value
-        if isinstance(v, ast.Name) and v.id == "xp" and isinstance(node.ctx, ast.Load) and hasattr(SCALAR, node.attr):
-            self.names.add(node.attr)
-            return ast.copy_location(ast.Name(id=f"_xp_{node.attr}", ctx=ast.Load()), node)
-        self.generic_visit(node)
-        return node
-
-    def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id == "xp":
-            self.bare_xp = True  # xp itself is passed on (e.g. to a phase's _eval)
-        return node
+def _is_operand(x: object) -> bool:
+    return isinstance(x, Schedule) or _is_number(x)
 
 
-def _inline_eval(cls: type[Schedule]) -> Callable[[Schedule, Any], Any] | None:
-    """``Schedule.__call__`` with ``cls._eval``'s body pasted into the scalar branch.
+def _node_is_bound(node: Schedule) -> bool:
+    return not node._own_unresolved() and all(c.is_bound for c in node.children())
 
-    The formula stays written once, in ``_eval``; this only saves the second Python frame
-    of a scalar call (what a hand-written closure does not pay). The generated code runs in
-    the module that defines ``_eval`` and keeps its line numbers, so tracebacks point at the
-    formula. Returns None (keeping the generic ``__call__``) when the source is unavailable.
-    """
-    method = cls.__dict__["_eval"]
-    try:
-        source = textwrap.dedent(inspect.getsource(method))
-        _, first_line = inspect.getsourcelines(method)
-    except (OSError, TypeError):
-        return None
-    fn = ast.parse(source).body[0]
-    if not isinstance(fn, ast.FunctionDef) or [a.arg for a in fn.args.args] != ["self", "t", "xp"]:
-        return None
-    body = fn.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # the docstring
-    ast.increment_lineno(fn, first_line - 1)
-    module = ast.parse(_CALL_TEMPLATE)
-    for node in ast.walk(module):  # the template's own lines point at ``def _eval``
-        if isinstance(node, (ast.stmt, ast.expr, ast.arg)):
-            node.lineno = node.end_lineno = first_line
-    make = module.body[0]
-    assert isinstance(make, ast.FunctionDef)
-    call = make.body[0]
-    assert isinstance(call, ast.FunctionDef) and isinstance(call.body[0], ast.If)
-    binder = _BindScalarFunctions()
-    body = [binder.visit(stmt) for stmt in body]
-    if not binder.bare_xp:
-        del call.body[0].body[:]  # no ``xp = _scalar``
-    call.body[0].body.extend(body)
-    names = sorted(binder.names)
-    make.args.args.extend(ast.arg(arg=f"_xp_{n}") for n in names)
-    ast.fix_missing_locations(module)
-    namespace: dict[str, Any] = {}
-    globals_ = sys.modules[cls.__module__].__dict__
-    exec(compile(module, inspect.getsourcefile(method) or "<glideslope>", "exec"), globals_, namespace)
-    fast: Callable[[Schedule, Any], Any] = namespace["_make"](SCALAR, *(getattr(SCALAR, n) for n in names))
-    fast.__doc__ = Schedule.__call__.__doc__
-    fast.__qualname__ = f"{cls.__qualname__}.__call__"
-    return fast
+
+def _node_length(node: Schedule) -> float | None:
+    return node._length()
+
+
+def _node_magnitude(node: Schedule) -> float | None:
+    return node._magnitude()
+
+
+def _node_hash(node: Schedule) -> int:
+    return hash(node._key())  # children's hashes are memoised already
+
+
+def _equal(a: Schedule, b: Schedule) -> bool:
+    """Structural equality without recursion: same classes, equal arguments, equal children."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x is y:
+            continue
+        hx, hy = x.__dict__.get("_hash"), y.__dict__.get("_hash")
+        if hx is not None and hy is not None and hx != hy:
+            return False
+        (tx, vx), (ty, vy) = x._key(), y._key()
+        if tx is not ty or len(vx) != len(vy):
+            return False
+        for p, q in zip(vx, vy):
+            if isinstance(p, Schedule) and isinstance(q, Schedule):
+                stack.append((p, q))
+            elif isinstance(p, tuple) and isinstance(q, tuple) and len(p) == len(q):
+                for pi, qi in zip(p, q):
+                    if isinstance(pi, Schedule) and isinstance(qi, Schedule):
+                        stack.append((pi, qi))
+                    elif isinstance(pi, Schedule) or isinstance(qi, Schedule) or not pi == qi:
+                        return False
+            elif isinstance(p, Schedule) or isinstance(q, Schedule) or not p == q:
+                return False
+    return True
 
 
 def _same(a: Any, b: Any) -> bool:

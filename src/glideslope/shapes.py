@@ -15,10 +15,28 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _validate as v
-from .schedule import Schedule
+from .schedule import GROWTH_LIMIT, Schedule
 from .timing import Duration, check_duration, check_steps
 
 PI = math.pi
+
+
+def _difference(a_name: str, a: float, b_name: str, b: float) -> None:
+    """Refuse two values whose difference overflows a float (the formulas scale it)."""
+    if not math.isfinite(a - b):
+        raise ValueError(
+            f"{a_name} - {b_name} overflows a float ({a_name}={a!r}, {b_name}={b!r}); "
+            f"keep both within about +-8.9e307"
+        )
+
+
+def growth_cap(name: str, start: float, rate: float) -> float | None:
+    """For ``start * rate ** k`` with ``rate > 1``: the largest ``k`` that keeps the value
+    within ``GROWTH_LIMIT`` (a growing schedule saturates there); None when it never grows."""
+    if rate <= 1.0:
+        return None
+    room = math.log(GROWTH_LIMIT) - (math.log(abs(start)) if start else 0.0)  # log(LIMIT / |start|)
+    return max(0.0, room / math.log(rate))
 
 
 class Constant(Schedule):
@@ -38,8 +56,11 @@ class Constant(Schedule):
     def __init__(self, value: float = 1.0, steps: Duration = None) -> None:
         self._set(value=v.real("value", value), steps=check_duration("steps", steps))
 
+    def _magnitude(self) -> float:
+        return abs(self.value)
+
     def _eval(self, t: Any, xp: Any) -> Any:
-        return self.value + 0.0 * t
+        return self.value + xp.minimum(t, 0.0)  # + 0 in the step's array kind and shape
 
 
 class _Decay(Schedule):
@@ -48,7 +69,7 @@ class _Decay(Schedule):
     start: float
     end: float
     steps: Duration
-    _n: int  # None while unbound
+    _n: float  # steps, as a float; None while unbound
 
     _durations = {"steps": "rest"}
 
@@ -59,7 +80,11 @@ class _Decay(Schedule):
             steps=check_duration("steps", steps),
             **extra,
         )
-        self._set(_n=self._steps("steps"))
+        _difference("start", self.start, "end", self.end)
+        self._set(_n=self._fsteps("steps"))
+
+    def _magnitude(self) -> float:
+        return max(abs(self.start), abs(self.end))
 
 
 class Linear(_Decay):
@@ -93,7 +118,6 @@ class Cosine(_Decay):
 
     exponent: float
     _w: float  # pi / steps; None while unbound
-    _hd: float  # (start - end) / 2
 
     kind = "cosine"
 
@@ -102,32 +126,11 @@ class Cosine(_Decay):
     ) -> None:
         self._init_decay(start, end, steps, exponent=v.positive("exponent", exponent))
         n = self._n
-        self._set(_w=None if n is None else PI / n, _hd=0.5 * (self.start - self.end))
-
-    def __new__(
-        cls, start: float = 1.0, end: float = 0.0, steps: Duration = None, exponent: float = 1.0
-    ) -> Cosine:
-        # A cosine with an exponent is its own (private) class, so the scalar call of the
-        # plain one, the common case, does not test the exponent.
-        if cls is Cosine and exponent != 1.0:
-            cls = _PoweredCosine
-        return super().__new__(cls)
+        self._set(_w=None if n is None else PI / n)
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        # (start - end) / 2 and pi / steps precomputed; halving is exact, so this is bit for
-        # bit ``end + (start - end) * (1 + cos(pi * min(t, steps) / steps)) / 2``
-        return self.end + self._hd * (1.0 + xp.cos(self._w * xp.minimum(t, self._n)))
-
-
-class _PoweredCosine(Cosine):
-    """:class:`Cosine` with ``exponent != 1`` (``Cosine(...)`` makes one; same kind, config)."""
-
-    def _eval(self, t: Any, xp: Any) -> Any:
-        c = 0.5 * (1.0 + xp.cos(self._w * xp.minimum(t, self._n)))
-        return self.end + 2.0 * self._hd * c**self.exponent
-
-    def replace(self, **changes: Any) -> Schedule:
-        return Cosine(**self._changed_params(changes))
+        c = 0.5 * (1.0 + xp.cos(self._w * xp.minimum(t, self._n)))  # pi / steps precomputed
+        return self.end + (self.start - self.end) * c**self.exponent
 
 
 class Polynomial(_Decay):
@@ -186,8 +189,16 @@ class Tanh(_Decay):
         lo, hi = v.real("lower", lower), v.real("upper", upper)
         if hi <= lo:
             raise ValueError(f"upper must be > lower, got lower={lower!r}, upper={upper!r}")
+        _difference("upper", hi, "lower", lo)
+        span = math.tanh(hi) - math.tanh(lo)
+        if span < 1e-9:
+            raise ValueError(
+                f"tanh saturates between lower={lower!r} and upper={upper!r}: tanh(upper) - "
+                f"tanh(lower) = {span!r}, so the curve is flat (and its normalisation divides by "
+                f"~0); keep lower < upper within about [-10, 10] and straddling the bend near 0"
+            )
         self._init_decay(start, end, steps, lower=lo, upper=hi)
-        self._set(_th=math.tanh(hi), _span=math.tanh(hi) - math.tanh(lo))
+        self._set(_th=math.tanh(hi), _span=span)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         n = self._n
@@ -253,6 +264,8 @@ class Cooldown(_Decay):
                 f"shape='exponential' needs start > 0 and end > 0, got start={start!r}, "
                 f"end={end!r}; use a small positive end such as 1e-3 * start"
             )
+        if shape == "exponential" and not 0.0 < self.end / self.start < math.inf:
+            raise ValueError(f"shape='exponential': end / start overflows a float (start={start!r}, end={end!r})")
 
     def _eval(self, t: Any, xp: Any) -> Any:
         p = xp.minimum(t, self._n) / self._n
@@ -276,6 +289,8 @@ class Exponential(Schedule):
     With ``staircase=True`` the exponent is floored, so the value drops once every ``every``
     steps. ``end``, when given, bounds the value: a floor when the value falls (``rate < 1``
     with a positive ``start``, or ``rate > 1`` with a negative one), a ceiling when it rises.
+    Growth (``rate > 1``) stops where ``|value|`` would pass ``GROWTH_LIMIT`` (1e300), so the
+    value stays a finite float at every step.
 
     Args:
         start: value at step 0 (and until ``delay``).
@@ -292,9 +307,10 @@ class Exponential(Schedule):
     staircase: bool
     delay: Duration
     end: float | None
-    _every: int  # None while unbound
-    _delay: int  # None while unbound
+    _every: float  # None while unbound
+    _delay: float  # None while unbound
     _falling: bool
+    _kmax: float | None  # growth stops at this exponent (|value| <= GROWTH_LIMIT) when no end
 
     kind = "exponential"
 
@@ -323,7 +339,8 @@ class Exponential(Schedule):
                     f"this schedule {'falls' if falling else 'rises'}, so end must be "
                     f"{'<=' if falling else '>='} start"
                 )
-        self._set(_every=self._steps("every"), _delay=self._steps("delay"), _falling=falling)
+        kmax = growth_cap("rate", self.start, self.rate)
+        self._set(_every=self._fsteps("every"), _delay=self._fsteps("delay"), _falling=falling, _kmax=kmax)
 
     _durations = {"every": "rest", "delay": "rest"}
     _minimums = {"every": 1, "delay": 0}
@@ -333,10 +350,16 @@ class Exponential(Schedule):
             return None
         return math.inf
 
+    def _magnitude(self) -> float:
+        top = abs(self.start) if self._kmax is None else max(abs(self.start), GROWTH_LIMIT)
+        return top if self.end is None else max(abs(self.start), abs(self.end))
+
     def _eval(self, t: Any, xp: Any) -> Any:
         k = xp.maximum(t - self._delay, 0.0) / self._every
         if self.staircase:
             k = xp.floor(k)
+        if self._kmax is not None:  # growing: saturate below the float limit
+            k = xp.minimum(k, self._kmax)
         value = self.start * xp.power(self.rate, k)
         if self.end is not None:
             value = xp.maximum(value, self.end) if self._falling else xp.minimum(value, self.end)
@@ -344,7 +367,8 @@ class Exponential(Schedule):
 
 
 class Step(Schedule):
-    """Step decay: ``start * rate ** floor(t / every)`` (torch's StepLR).
+    """Step decay: ``start * rate ** floor(t / every)`` (torch's StepLR); with ``rate > 1``
+    the growth stops before ``|value|`` passes ``GROWTH_LIMIT`` (1e300).
 
     Args:
         start: value from step 0 to ``every - 1``.
@@ -355,7 +379,8 @@ class Step(Schedule):
     start: float
     rate: float
     every: Duration
-    _every: int  # None while unbound
+    _every: float  # None while unbound
+    _kmax: float | None  # growth stops after this many drops (rate > 1)
 
     kind = "step"
     _durations = {"every": "rest"}
@@ -366,13 +391,20 @@ class Step(Schedule):
             rate=v.positive("rate", rate),
             every=check_duration("every", every, open_ok=False),
         )
-        self._set(_every=self._steps("every"))
+        kmax = growth_cap("rate", self.start, self.rate)
+        self._set(_every=self._fsteps("every"), _kmax=None if kmax is None else math.floor(kmax))
 
     def _length(self) -> float | None:
         return None if self._every is None else math.inf
 
+    def _magnitude(self) -> float:
+        return abs(self.start) if self._kmax is None else max(abs(self.start), GROWTH_LIMIT)
+
     def _eval(self, t: Any, xp: Any) -> Any:
-        return self.start * xp.power(self.rate, xp.floor(t / self._every))
+        k = xp.floor(t / self._every)
+        if self._kmax is not None:  # growing: saturate below the float limit
+            k = xp.minimum(k, self._kmax)
+        return self.start * xp.power(self.rate, k)
 
 
 class MultiStep(Schedule):
@@ -389,6 +421,7 @@ class MultiStep(Schedule):
     rate: float
     milestones: tuple[int | str, ...]
     _m: list[int]
+    _last: float  # the value after the last milestone
 
     kind = "multistep"
     _step_lists = ("milestones",)
@@ -399,14 +432,23 @@ class MultiStep(Schedule):
             rate=v.positive("rate", rate),
             milestones=check_steps("milestones", milestones),
         )
-        self._set(_m=list(self.milestones))
+        last = self.start * _power(self.rate, len(self.milestones))
+        if not math.isfinite(last):
+            raise ValueError(
+                f"start * rate ** len(milestones) overflows a float (start={start!r}, "
+                f"rate={rate!r}, {len(self.milestones)} milestones)"
+            )
+        self._set(_m=list(self.milestones), _last=last)
 
     def _length(self) -> float | None:
         last = self.milestones[-1]
         return last if isinstance(last, int) else None
 
+    def _magnitude(self) -> float:
+        return max(abs(self.start), abs(self._last))
+
     def _eval(self, t: Any, xp: Any) -> Any:
-        return self.start * self.rate ** (xp.count_le(self._m, t) + 0.0)
+        return self.start * xp.power(self.rate, xp.count_le(self._m, t) + 0.0)
 
 
 class PiecewiseConstant(Schedule):
@@ -442,8 +484,11 @@ class PiecewiseConstant(Schedule):
         last = self.boundaries[-1]
         return last if isinstance(last, int) else None
 
+    def _magnitude(self) -> float:
+        return max(abs(x) for x in self.values)
+
     def _eval(self, t: Any, xp: Any) -> Any:
-        return xp.take(self._v, xp.count_le(self._b, t)) + 0.0 * t
+        return xp.take(self._v, xp.count_le(self._b, t)) + xp.minimum(t, 0.0)
 
 
 INTERPOLATIONS = ("linear", "cosine")
@@ -482,6 +527,9 @@ class Interpolate(Schedule):
                 f"and {len(vals)} values"
             )
         b = tuple(int(x) if x == int(x) else x for x in b)
+        for i in range(1, len(b)):
+            _difference(f"boundaries[{i}]", b[i], f"boundaries[{i - 1}]", b[i - 1])
+            _difference(f"values[{i}]", vals[i], f"values[{i - 1}]", vals[i - 1])
         self._set(boundaries=b, values=vals, shape=v.choice("shape", shape, INTERPOLATIONS))
         # padded so that every segment index k has knots k and k + 1 (one point: flat)
         self._set(_b=list(b) if len(b) > 1 else [b[0], b[0] + 1], _v=list(vals) if len(b) > 1 else [vals[0]] * 2)
@@ -489,6 +537,9 @@ class Interpolate(Schedule):
 
     def _length(self) -> float | None:
         return max(0, math.ceil(self.boundaries[-1]))
+
+    def _magnitude(self) -> float:
+        return max(abs(x) for x in self.values)
 
     def _eval(self, t: Any, xp: Any) -> Any:
         # the segment k with boundaries[k] <= t < boundaries[k + 1], clamped to the first/last
@@ -514,14 +565,14 @@ class InverseSqrt(Schedule):
 
     start: float
     timescale: Duration
-    _ts: int  # None while unbound
+    _ts: float  # None while unbound
 
     kind = "inverse_sqrt"
     _durations = {"timescale": "rest"}
 
     def __init__(self, start: float = 1.0, timescale: Duration = 10_000) -> None:
         self._set(start=v.real("start", start), timescale=check_duration("timescale", timescale, open_ok=False))
-        self._set(_ts=self._steps("timescale"))
+        self._set(_ts=self._fsteps("timescale"))
 
     def _length(self) -> float | None:
         return None if self._ts is None else math.inf
@@ -547,8 +598,8 @@ class SlantedTriangular(Schedule):
     steps: Duration
     cut_frac: float
     ratio: float
-    _n: int  # None while unbound
-    _cut: int  # None while unbound
+    _n: float  # None while unbound
+    _cut: float  # None while unbound
 
     kind = "slanted_triangular"
     _durations = {"steps": "rest"}
@@ -564,9 +615,14 @@ class SlantedTriangular(Schedule):
         )
         if self.ratio < 1:
             raise ValueError(f"ratio must be >= 1, got {ratio!r}")
+        if not math.isfinite(self.peak * self.ratio):
+            raise ValueError(f"peak * ratio overflows a float (peak={peak!r}, ratio={ratio!r})")
         n = self._steps("steps")
         cut = None if n is None else max(1, min(n - 1, math.floor(n * self.cut_frac)))
-        self._set(_n=n, _cut=cut)
+        self._set(_n=None if n is None else float(n), _cut=None if cut is None else float(cut))
+
+    def _magnitude(self) -> float:
+        return abs(self.peak)
 
     _minimums = {"steps": 2}
 
@@ -602,10 +658,20 @@ class Function(Schedule):
             vectorized=v.flag("vectorized", vectorized),
         )
 
+    def _magnitude(self) -> None:
+        return None  # the user's function: its values are its own
+
     def _eval(self, t: Any, xp: Any) -> Any:
         if xp.name == "python":
             return float(self.fn(t))
         return self.fn(t) if self.vectorized else xp.map(self.fn, t)
+
+
+def _power(a: float, b: float) -> float:
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return math.inf
 
 
 constant = Constant

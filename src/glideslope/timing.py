@@ -17,9 +17,12 @@ from __future__ import annotations
 import math
 import re
 
-from ._validate import strictly_increasing
+from ._validate import plain, short, strictly_increasing
 
 Duration = int | str | None
+
+#: The most steps a duration may have: every count of steps up to it is exact in a float.
+MAX_STEPS = 2**53
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
 _EPOCHS = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*ep(?:ochs?)?\s*$")
@@ -41,28 +44,33 @@ def check_duration(name: str, value: object, *, minimum: int = 1, open_ok: bool 
         if open_ok:
             return None
         raise TypeError(f"{name} is required: give {_ALLOWED}")
+    value = plain(value)
     if isinstance(value, bool):
         raise TypeError(f"{name} must be {_ALLOWED}, got {value!r}")
     if isinstance(value, float) and math.isfinite(value) and value == int(value):
         value = int(value)
     if isinstance(value, int):
         if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum} steps, got {value}")
+            raise ValueError(f"{name} must be >= {minimum} steps, got {short(value)}")
+        if value > MAX_STEPS:
+            raise ValueError(f"{name} must be <= 2**53 steps (exact as a float), got {short(value)}")
         return value
     if isinstance(value, str):
         m = _PERCENT.match(value)
         if m:
             pct = float(m.group(1))
             if not 0 < pct <= 100 or (minimum == 0 and pct == 0):
-                raise ValueError(f"{name} must be a percentage in (0%, 100%], got {value!r}")
+                raise ValueError(f"{name} must be a percentage in (0%, 100%], got {short(value)}")
             return f"{m.group(1)}%"
         m = _EPOCHS.match(value)
         if m:
             if float(m.group(1)) <= 0:
-                raise ValueError(f"{name} must be a positive number of epochs, got {value!r}")
+                raise ValueError(f"{name} must be a positive number of epochs, got {short(value)}")
+            if float(m.group(1)) > MAX_STEPS:
+                raise ValueError(f"{name} must be at most 2**53 epochs, got {short(value)}")
             return f"{m.group(1)}ep"
-        raise ValueError(f"{name} must be {_ALLOWED}, got {value!r}")
-    raise TypeError(f"{name} must be {_ALLOWED}, got {type(value).__name__}: {value!r}")
+        raise ValueError(f"{name} must be {_ALLOWED}, got {short(value)}")
+    raise TypeError(f"{name} must be {_ALLOWED}, got {type(value).__name__}: {short(value)}")
 
 
 def check_steps(name: str, values: object, *, minimum: int = 1, min_len: int = 1) -> tuple[int | str, ...]:
@@ -73,11 +81,11 @@ def check_steps(name: str, values: object, *, minimum: int = 1, min_len: int = 1
     """
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise TypeError(
-            f"{name} must be a list of steps (ints, '50%' or '2ep'), got {type(values).__name__}: {values!r}"
+            f"{name} must be a list of steps (ints, '50%' or '2ep'), got {type(values).__name__}: {short(values)}"
         )
     out = tuple(check_duration(f"{name}[{i}]", x, minimum=minimum, open_ok=False) for i, x in enumerate(values))
     if len(out) < min_len:
-        raise ValueError(f"{name} must have at least {min_len} value(s), got {list(out)!r}")
+        raise ValueError(f"{name} must have at least {min_len} value(s), got {short(list(out))}")
     if all(isinstance(x, int) for x in out):
         strictly_increasing(name, out)
     return out  # type: ignore[return-value]
@@ -111,6 +119,9 @@ def resolve_duration(
     if steps < minimum:
         what = f"{owner}({name}={value!r})" if owner else f"{name}={value!r}"
         raise ValueError(f"{what} resolves to {steps} steps with {unit}; it must be >= {minimum}")
+    if steps > MAX_STEPS:
+        what = f"{owner}({name}={value!r})" if owner else f"{name}={value!r}"
+        raise ValueError(f"{what} resolves to {short(steps)} steps with {unit}; it must be <= 2**53")
     return steps
 
 
@@ -119,12 +130,19 @@ def round_half_up(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-def check_run_sizes(total_steps: object, steps_per_epoch: object) -> None:
-    """Validate the arguments of :meth:`Schedule.bind`."""
+def check_run_sizes(total_steps: object, steps_per_epoch: object) -> tuple[int | None, int | None]:
+    """Validate the arguments of :meth:`Schedule.bind`; return them as Python ints (or None)."""
+    out: list[int | None] = []
     for name, v in (("total_steps", total_steps), ("steps_per_epoch", steps_per_epoch)):
+        v = plain(v)
         if v is None:
+            out.append(None)
             continue
         if isinstance(v, bool) or not isinstance(v, int):
-            raise TypeError(f"{name} must be a positive int or None, got {v!r}")
+            raise TypeError(f"{name} must be a positive int or None, got {short(v)}")
         if v < 1:
-            raise ValueError(f"{name} must be >= 1, got {v}")
+            raise ValueError(f"{name} must be >= 1, got {short(v)}")
+        if v > MAX_STEPS:
+            raise ValueError(f"{name} must be <= 2**53, got {short(v)}")
+        out.append(v)
+    return out[0], out[1]
