@@ -1,4 +1,4 @@
-"""Regenerate the schedule gallery: docs/schedules.md and its images in docs/img/.
+"""Regenerate the schedule gallery: docs/schedules.md, docs/gallery.md and the images in docs/img/.
 
     .venv/bin/python scripts/gallery.py            # write the page and every image
     .venv/bin/python scripts/gallery.py --check    # exit 1 if the page or an image is missing/stale
@@ -22,6 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGE = DOCS / "schedules.md"
+GALLERY = DOCS / "gallery.md"
 IMAGES = DOCS / "img"
 
 
@@ -151,12 +152,12 @@ def image_path(entry: Entry) -> Path:
 def markdown() -> str:
     """The text of docs/schedules.md."""
     lines = [
-        "# Schedule gallery",
+        "# Every shape and composite",
         "",
-        "Every shape and composite in glideslope, drawn over its steps. Each expression is a SPEC:",
-        "the same text works in Python (`import glideslope as gs`, then `gs.cosine(...)`) and on the",
-        "command line (`glideslope show \"cosine(end=0.1, steps=1000)\"`). Composites are schedules",
-        "too, so they nest. Regenerate this page and its images with",
+        "Every shape and composite in glideslope, drawn over its steps, with the Python that builds",
+        "it. The same expression is a SPEC for the command line (`glideslope show \"...\"`), except",
+        "`function`, which wraps a Python callable. Composites are schedules too, so they nest.",
+        "Regenerate this page, the [gallery](gallery.md) and the images with",
         "`.venv/bin/python scripts/gallery.py`.",
         "",
         "In the formulas `t` is the step and `p = min(t, steps) / steps` the progress; past its end",
@@ -182,10 +183,48 @@ def markdown() -> str:
                 f"Formula: {e.formula}",
                 "",
                 "```python",
-                e.expression + ("  # Python only" if e.python_only else ""),
+                python_code(e),
                 "```",
                 "",
             ]
+            if not e.python_only:
+                lines += ["```bash", f'glideslope show "{e.expression}"', "```", ""]
+    return "\n".join(lines)
+
+
+def python_code(entry: Entry) -> str:
+    """The entry as Python that runs: import the constructors its expression names, build it."""
+    import io
+    import tokenize
+
+    import glideslope
+
+    public = set(glideslope.__all__)
+    tokens = tokenize.generate_tokens(io.StringIO(entry.expression).readline)
+    names = sorted({tok.string for tok in tokens if tok.type == tokenize.NAME and tok.string in public})
+    return f"from glideslope import {', '.join(names)}\n\ns = {entry.expression}"
+
+
+def gallery_markdown() -> str:
+    """The text of docs/gallery.md: every picture, three to a row, each linking to its entry."""
+    lines = [
+        "# Gallery",
+        "",
+        "Every shape and composite at a glance. Click a picture for its formula and the expression",
+        "that drew it ([all of them on one page](schedules.md)). Regenerate with",
+        "`.venv/bin/python scripts/gallery.py`.",
+        "",
+    ]
+    groups: dict[str, list[Entry]] = {}
+    for e in ENTRIES:
+        groups.setdefault(e.group, []).append(e)
+    for group, entries in groups.items():
+        lines += [f"## {group}", "", "| | | |", "|---|---|---|"]
+        for i in range(0, len(entries), 3):
+            row = entries[i : i + 3]
+            cells = [f"[![{e.name}](img/{e.name}.png)](schedules.md#{e.name})<br>`{e.name}`" for e in row]
+            lines.append("| " + " | ".join(cells + [""] * (3 - len(cells))) + " |")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -203,8 +242,9 @@ def draw(entry: Entry, path: Path) -> None:
 def check() -> list[str]:
     """What is missing or stale: names without entries, a page that differs, missing images."""
     problems = [f"no gallery entry for {name!r}" for name in sorted(required_names() - {e.name for e in ENTRIES})]
-    if not PAGE.is_file() or PAGE.read_text() != markdown():
-        problems.append(f"{PAGE.relative_to(ROOT)} is not up to date")
+    for page, text in ((PAGE, markdown()), (GALLERY, gallery_markdown())):
+        if not page.is_file() or page.read_text() != text:
+            problems.append(f"{page.relative_to(ROOT)} is not up to date")
     problems += [f"missing image {image_path(e).relative_to(ROOT)}" for e in ENTRIES if not image_path(e).is_file()]
     return problems
 
@@ -227,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     for entry in ENTRIES:
         draw(entry, image_path(entry))
     PAGE.write_text(markdown())
-    print(f"wrote {PAGE.relative_to(ROOT)} and {len(ENTRIES)} images in {IMAGES.relative_to(ROOT)}")
+    GALLERY.write_text(gallery_markdown())
+    print(f"wrote {PAGE.relative_to(ROOT)}, {GALLERY.relative_to(ROOT)} and {len(ENTRIES)} images in "
+          f"{IMAGES.relative_to(ROOT)}")
     return 0
 
 

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 BLOCKER = textwrap.dedent(
@@ -22,6 +24,11 @@ BLOCKER = textwrap.dedent(
     sys.meta_path.insert(0, Block())
     """
 )
+
+
+# Not installed at all (ModuleNotFoundError), as opposed to BLOCKER's broken install (ImportError).
+NO_YAML = BLOCKER.replace('raise ImportError("blocked for this test: " + name)', 'raise ModuleNotFoundError("blocked: " + name, name=name)')
+NO_SKLEARN = NO_YAML.replace('"scipy"}', '"scipy", "sklearn"}')
 
 
 def test_import_needs_no_third_party_package() -> None:
@@ -64,3 +71,89 @@ def test_readme_printed_outputs_match() -> None:
         for line in expected:
             if line.startswith("[") or line[:1].isdigit():
                 assert line in result.stdout, (line, result.stdout)
+
+
+# -- optional packages: one line that names the extra -----------------------------------------
+
+
+def test_require_returns_the_module() -> None:
+    import json
+
+    from glideslope._optional import require
+
+    assert require("json", extra="yaml") is json
+
+
+def test_require_names_the_extra_in_one_line() -> None:
+    from glideslope._optional import MissingExtraError, require
+
+    with pytest.raises(MissingExtraError) as info:
+        require("glideslope_no_such_package.sub", extra="bench", feature="glideslope bench")
+    message = str(info.value)
+    assert message == (
+        'glideslope bench needs glideslope_no_such_package, which is not installed: pip install "glideslope[bench]"'
+    )
+    assert isinstance(info.value, ImportError)  # code that catches ImportError keeps working
+    assert (info.value.module, info.value.extra) == ("glideslope_no_such_package", "bench")
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_require_names_the_distribution_not_the_import_name() -> None:
+    code = NO_SKLEARN + (
+        "from glideslope._optional import require\n"
+        "try:\n    require('sklearn.datasets', extra='bench')\nexcept ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == 'this needs scikit-learn, which is not installed: pip install "glideslope[bench]"\n'
+
+
+def test_require_does_not_hide_a_broken_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed package whose own import fails says what really failed."""
+    from glideslope._optional import MissingExtraError, require
+
+    (tmp_path / "glideslope_broken_pkg.py").write_text("import glideslope_missing_dependency\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError) as info:
+        require("glideslope_broken_pkg", extra="bench")
+    assert not isinstance(info.value, MissingExtraError)
+    assert info.value.name == "glideslope_missing_dependency"
+
+
+
+
+def test_yaml_without_pyyaml_names_the_extra(tmp_path: Path) -> None:
+    code = NO_YAML + textwrap.dedent(
+        f"""
+        import glideslope as gs
+        s = gs.cosine(steps=10)
+        try:
+            gs.save(s, {str(tmp_path / "lr.yaml")!r})
+        except ImportError as e:
+            print(type(e).__name__, e)
+        try:
+            gs.loads("kind: cosine")
+        except ValueError as e:
+            print(type(e).__name__, e)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == [
+        'MissingExtraError saving lr.yaml as YAML needs PyYAML, which is not installed: pip install "glideslope[yaml]"',
+        'ValueError text is not JSON, and reading YAML needs PyYAML, which is not installed: '
+        'pip install "glideslope[yaml]"',
+    ]
+
+
+def test_every_extra_a_message_names_exists() -> None:
+    """Each ``extra="..."`` passed to require() in the package is an extra pyproject.toml declares."""
+    import tomllib
+
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    named = {
+        (path.relative_to(ROOT).as_posix(), extra)
+        for path in (ROOT / "src").rglob("*.py")
+        for extra in re.findall(r"""extra=["']([\w-]+)["']""", path.read_text())
+    }
+    unknown = sorted((path, extra) for path, extra in named if extra not in extras)
+    assert not unknown, f"these name an extra pyproject.toml does not declare: {unknown}"
+    assert {"yaml", "bench", "ray", "timm", "tensorflow", "docs"} <= extras
