@@ -46,11 +46,13 @@ from typing import Any
 
 from . import _validate as v
 from .compose import Clamp, Sequence, Shift, join
+from .optax_plateau import PlateauState, plateau, reduce_on_plateau
 from .schedule import Schedule
 from .shapes import Constant, Cosine, Exponential, Function, Linear, PiecewiseConstant, Polynomial
 from .timing import UnboundScheduleError
 
 __all__ = [
+    "PlateauState",
     "constant_schedule",
     "cosine_decay_schedule",
     "cosine_onecycle_schedule",
@@ -60,7 +62,9 @@ __all__ = [
     "linear_schedule",
     "piecewise_constant_schedule",
     "piecewise_interpolate_schedule",
+    "plateau",
     "polynomial_schedule",
+    "reduce_on_plateau",
     "sgdr_schedule",
     "to_optax",
     "warmup_constant_schedule",
