@@ -4,7 +4,7 @@ A tiny MLP regresses a generated 1-D function. The learning rate comes from
 ``glideslope.optax`` (optax's own function names: switching is one import), and Adam's ``b1``
 is scheduled too, with a native glideslope schedule passed through ``to_optax``. Both go
 through ``optax.inject_hyperparams``, so the rates used at every step are in the optimizer
-state: the loop logs them and checks them against the schedules.
+state, where the loop reads and logs them (``main()`` returns the log).
 
 Run: ``python examples/jax_optax_loop.py``
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 import glideslope as gs
@@ -43,9 +42,11 @@ def loss_fn(params: dict[str, jax.Array], x: jax.Array, y: jax.Array) -> jax.Arr
     return jnp.mean((predict(params, x) - y) ** 2)
 
 
-def main() -> None:
+def main() -> dict[str, list[float]]:
     x = jnp.linspace(-2.0, 2.0, 128)[:, None]
     y = jnp.sin(2.0 * x) + 0.3 * x
+    # inject_hyperparams evaluates each schedule at the step count and keeps the value in the
+    # optimizer state, where the loop (or a checkpoint, or a logger) can read it
     opt = optax.inject_hyperparams(optax.adam)(learning_rate=lr, b1=b1)
     params = init(jax.random.PRNGKey(0))
     state = opt.init(params)
@@ -56,22 +57,17 @@ def main() -> None:
         updates, state = opt.update(grads, state, params)
         return optax.apply_updates(params, updates), state, loss
 
-    logged_lr, logged_b1, losses = [], [], []
+    log: dict[str, list[float]] = {"lr": [], "b1": [], "loss": []}
     for t in range(STEPS):
         params, state, loss = step(params, state)
-        logged_lr.append(float(state.hyperparams["learning_rate"]))  # the rate update t used
-        logged_b1.append(float(state.hyperparams["b1"]))
-        losses.append(float(loss))
+        log["lr"].append(float(state.hyperparams["learning_rate"]))  # the rate update t used
+        log["b1"].append(float(state.hyperparams["b1"]))
+        log["loss"].append(float(loss))
         if t % 40 == 0:
-            print(f"step {t:4d}  lr {logged_lr[-1]:.5f}  b1 {logged_b1[-1]:.3f}  loss {losses[-1]:.4f}")
+            print(f"step {t:4d}  lr {log['lr'][-1]:.5f}  b1 {log['b1'][-1]:.3f}  loss {log['loss'][-1]:.4f}")
 
-    print(f"final loss {losses[-1]:.5f}\nlr = {lr!r}\nb1 = {b1!r}")
-    steps = np.arange(STEPS)
-    np.testing.assert_allclose(logged_lr, lr(steps), rtol=1e-5, atol=1e-9)  # float32 in JAX
-    np.testing.assert_allclose(logged_b1, b1(steps), rtol=1e-6)
-    assert logged_lr[0] == 0.0 and abs(logged_lr[20] - 0.02) < 1e-8 and logged_b1[-1] > 0.949
-    assert losses[-1] < 0.1 * losses[0]
-    print("ok: the logged learning rate and b1 follow their schedules")
+    print(f"final loss {log['loss'][-1]:.5f}\nlr = {lr!r}\nb1 = {b1!r}")
+    return log
 
 
 if __name__ == "__main__":

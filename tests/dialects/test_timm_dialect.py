@@ -424,6 +424,8 @@ def test_schedule_is_the_engine_path() -> None:
                           cycle_limit=3, cycle_decay=0.5, t_in_epochs=False)
     assert isinstance(ours.schedule, gs.Schedule)
     assert "cosine_restarts" in repr(ours.schedule) and "warmup" in repr(ours.schedule)
+    _, _, plain, _ = build("CosineLRScheduler", [(0.1, None)], t_initial=10, warmup_t=2, warmup_prefix=True)
+    assert plain.schedule == gs.warmup(2, start=0.0, end=0.1) >> gs.cosine(0.1, 0.0, 10)
     seen = []
     for t in range(40):
         ours.step_update(t)

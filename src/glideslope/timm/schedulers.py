@@ -18,6 +18,7 @@ from ..schedule import Schedule
 from ..shapes import (
     Constant,
     Cooldown,
+    Cosine,
     Exponential,
     Function,
     InverseSqrt,
@@ -73,7 +74,8 @@ class CosineLRScheduler(_Cycles):
 
     After warmup, in cycle ``i`` (length ``L_i = t_initial * cycle_mul**i``) at the step ``u``
     into it: ``lr = lr_min + (base * cycle_decay**i - lr_min) * (1 + cos(pi * u**k / L_i**k)) / 2``
-    (engine :class:`~glideslope.CosineRestarts`); after ``cycle_limit`` cycles, ``lr_min``.
+    (engine :class:`~glideslope.CosineRestarts`, or :class:`~glideslope.Cosine` for one plain
+    cycle); after ``cycle_limit`` cycles, ``lr_min``.
     The warmup rises linearly from ``warmup_lr_init`` to ``base`` over ``warmup_t``; with
     ``warmup_prefix`` the cosine starts after it, otherwise the warmup covers its first steps.
 
@@ -132,6 +134,8 @@ class CosineLRScheduler(_Cycles):
     def _main(self, base: float) -> Schedule:
         if self.cycle_limit == 0:
             return Constant(self.lr_min)
+        if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain cosine, then lr_min
+            return Cosine(base, self.lr_min, self.t_initial)
         return CosineRestarts(
             base, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay, self.cycle_limit, self.k_decay
         )
@@ -142,7 +146,8 @@ class PolyLRScheduler(_Cycles):
 
     After warmup, in cycle ``i`` at the step ``u`` into it:
     ``lr = lr_min + (base * cycle_decay**i - lr_min) * (1 - u**k / L_i**k) ** power``: the
-    engine's :class:`~glideslope.Polynomial` cycled by :class:`.Restarts`.
+    engine's :class:`~glideslope.Polynomial` (alone for one cycle without k-decay), cycled by
+    :class:`.Restarts`.
 
     Args:
         power: the polynomial's exponent (> 0).
@@ -185,6 +190,8 @@ class PolyLRScheduler(_Cycles):
         self.k_decay = v.positive("k_decay", self.k_decay)
 
     def _main(self, base: float) -> Schedule:
+        if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain decay, then lr_min
+            return Polynomial(base, self.lr_min, self.t_initial, self.power)
         return self._cycled(base, Polynomial(1.0, 0.0, self.t_initial, self.power), self.k_decay)
 
 
