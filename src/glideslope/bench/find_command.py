@@ -1,4 +1,4 @@
-"""``glideslope find``: the LR range test on a built-in task, from the command line.
+"""``glideslope find``: the LR range test on a built-in task, and the schedule it recommends.
 
 Nothing heavy is imported until the command runs (``glideslope --help`` stays fast).
 """
@@ -6,21 +6,22 @@ Nothing heavy is imported until the command runs (``glideslope --help`` stays fa
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
-from ..cli import CommandError
+from ..cli import CommandError, positive_int
 
+_EXAMPLES = """\
+examples:
+  glideslope find                                  # charlm, its default run length
+  glideslope find --task digits --steps 600        # a schedule for a 600-step run
+  glideslope find --task digits --steps 600 --quiet  # only the SPEC
+  glideslope show "$(glideslope find --task digits --steps 600 --quiet)"
+  glideslope find --task fashion --plot lr_find.png --json
 
-def _positive_int(name: str) -> Any:
-    def conv(text: str) -> int:
-        try:
-            n = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if n < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {n}")
-        return n
-    return conv
+The SPEC is an absolute-LR schedule: in PyTorch use it as
+  ScheduleLR(optimizer, glideslope.spec.parse_spec(SPEC), mode="absolute")
+"""
 
 
 def _lr(text: str) -> float:
@@ -28,66 +29,125 @@ def _lr(text: str) -> float:
         x = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a learning rate like 3e-3, got {text!r}") from None
-    if not 0 < x <= 10:
-        raise argparse.ArgumentTypeError(f"must be a learning rate in (0, 10], got {text!r}")
+    if not 0 < x <= 100:
+        raise argparse.ArgumentTypeError(f"must be a learning rate in (0, 100], got {text!r}")
     return x
 
 
 def register(sub: Any) -> None:
     """Add the ``find`` sub-command."""
-    from .tasks import DEFAULT_TASK
+    from .._lrcurve import DEFAULT_SUGGESTION, SUGGESTIONS
+    from ..finder import DEFAULT_END, DEFAULT_START, DEFAULT_STEPS, SWEEPS
+    from ..recommend import SHAPES
+    from .tasks import DEFAULT_TASK, TASKS
 
+    tasks = "\n".join(f"  {n:<8} {TASKS[n].description} (default run: {TASKS[n].steps} steps)" for n in TASKS)
     f = sub.add_parser(
         "find",
-        help="LR range test on a built-in task: suggested learning rates, each with its reason",
-        description="Sweep the learning rate up every step until the loss diverges; print the suggestions.",
+        help="LR range test on a built-in task, and the whole schedule it recommends (as a SPEC)",
+        description=(
+            "Sweep the learning rate up every step (AdamW, the task's model) until the loss diverges;\n"
+            "print the suggested learning rates, each with its reason, and the schedule recommended\n"
+            "for a run of --steps steps (warmup, decay and peak, each with its reason), ending with\n"
+            "its SPEC: a line 'glideslope show' and glideslope.spec.parse_spec accept.\n\n"
+            f"tasks:\n{tasks}"
+        ),
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    f.add_argument("--task", default=DEFAULT_TASK, help=f"task name (default {DEFAULT_TASK})")
-    f.add_argument("--seed", type=int, default=0, help="seed (model init and batches)")
-    f.add_argument("--start", type=_lr, default=1e-5, help="first LR (default 1e-5)")
-    f.add_argument("--end", type=_lr, default=1.0, help="last LR (default 1)")
-    f.add_argument("--steps", type=_positive_int("--steps"), default=100, help="sweep steps (default 100)")
-    f.add_argument("--sweep", default="exp", help="exp or linear (default exp)")
-    f.add_argument("--plot", help="write the loss-vs-LR plot to this PNG")
-    f.add_argument("--one-cycle", type=_positive_int("--one-cycle"), metavar="STEPS",
-                   help="also print the one-cycle schedule peaking at the suggestion for a run of STEPS")
+    f.add_argument("--task", default=DEFAULT_TASK, choices=list(TASKS), metavar="TASK",
+                   help=f"the task: {', '.join(TASKS)} (default {DEFAULT_TASK})")
+    f.add_argument("--steps", type=positive_int, metavar="N",
+                   help="the length of the run to recommend a schedule for (default: the task's run)")
+    f.add_argument("--seed", type=int, default=0, help="seed of the model and the batches (default 0)")
+    f.add_argument("--start", type=_lr, default=DEFAULT_START,
+                   help=f"first LR of the sweep (default {DEFAULT_START:g})")
+    f.add_argument("--end", type=_lr, default=DEFAULT_END, help=f"last LR of the sweep (default {DEFAULT_END:g})")
+    f.add_argument("--sweep-steps", type=positive_int, default=DEFAULT_STEPS, metavar="K",
+                   help=f"steps of the sweep (default {DEFAULT_STEPS})")
+    f.add_argument("--sweep", default="exp", choices=SWEEPS, help="LR spacing of the sweep (default exp)")
+    f.add_argument("--suggestion", default=DEFAULT_SUGGESTION, choices=SUGGESTIONS,
+                   help=f"the suggestion the peak is read from (default {DEFAULT_SUGGESTION})")
+    f.add_argument("--shape", default=None, choices=SHAPES,
+                   help="decay after the warmup (default: linear to 0)")
+    f.add_argument("--warmup", default=None, metavar="W",
+                   help="warmup steps, or a percentage of the run like 5%% (default 5%%)")
+    f.add_argument("--plot", metavar="PNG", help="write the loss-vs-LR plot to this PNG")
+    out = f.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object (curve, suggestions, recommendation)")
+    out.add_argument("--quiet", action="store_true", help="print only the SPEC")
     f.set_defaults(func=run_find)
+
+
+def _warmup(text: str | None) -> int | str | None:
+    if text is None:
+        return None
+    t = text.strip()
+    if t.endswith("%"):
+        return t
+    try:
+        return int(t)
+    except ValueError:
+        raise CommandError(
+            f"--warmup must be steps (a whole number >= 0) or a percentage like 5%; got {text!r}"
+        ) from None
 
 
 def run_find(args: argparse.Namespace) -> int:
     """The ``find`` command."""
     import torch
 
-    from ..finder import SWEEPS, find_lr
+    from ..finder import find_lr
     from .tasks import TaskUnavailable, get_task
 
-    if args.sweep not in SWEEPS:
-        raise CommandError(f"--sweep must be one of {', '.join(SWEEPS)}; got {args.sweep!r}")
     if args.end <= args.start:
         raise CommandError(f"--end must be > --start, got --start {args.start:g} --end {args.end:g}")
+    if args.sweep_steps < 5:
+        raise CommandError(f"--sweep-steps must be >= 5, got {args.sweep_steps}")
+    warmup = _warmup(args.warmup)
+    if args.steps is not None and args.steps < 10:
+        raise CommandError(f"--steps must be >= 10 (the run's length), got {args.steps}")
     try:
         task = get_task(args.task)
     except TaskUnavailable as exc:
         raise CommandError(str(exc)) from None
+    steps = args.steps if args.steps is not None else task.steps
     torch.set_num_threads(1)
-    model = task.model(args.seed)
+    seed = int(args.seed)
+    model = task.model(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=args.start, weight_decay=task.weight_decay)
-    batches = [task.batch(args.seed, i) for i in range(args.steps)]
-    result = find_lr(model, opt, lambda out, y: _task_loss(task, out, y), batches,
-                     start=args.start, end=args.end, steps=args.steps, sweep=args.sweep)
-    print(f"task {task.name}, AdamW, seed {args.seed}")
-    print(result)
-    if args.one_cycle:
-        print(f"one-cycle for {args.one_cycle} steps: {result.one_cycle(steps=args.one_cycle)!r}")
+    taken = [0]
+
+    def train_step(lr: float) -> float:
+        x, y = task.batch(seed, taken[0])
+        taken[0] += 1
+        for g in opt.param_groups:
+            g["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        loss = task.loss(model, x, y)
+        loss.backward()
+        opt.step()
+        return float(loss.detach())
+
+    result = find_lr(train_step, start=args.start, end=args.end, steps=args.sweep_steps, sweep=args.sweep,
+                     default=args.suggestion)
+    try:
+        rec = result.recommend(steps, shape=args.shape, warmup=warmup)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    result.recommendation = rec
     if args.plot:
         result.plot(args.plot)
-        print(f"plot: {args.plot}")
+    if args.json:
+        print(json.dumps({"task": task.name, "optimizer": "AdamW", "seed": seed, "steps": steps,
+                          "spec": rec.spec, "finder": result.to_dict(),
+                          **({"plot": args.plot} if args.plot else {})}, allow_nan=False))
+    elif args.quiet:
+        print(rec.spec)
+    else:
+        print(f"task {task.name} ({task.description}), AdamW, seed {seed}")
+        print(result)
+        if args.plot:
+            print(f"plot: {args.plot}")
+        print(f"SPEC: {rec.spec}")
     return 0
-
-
-def _task_loss(task: Any, out: Any, y: Any) -> Any:
-    import torch.nn.functional as F  # noqa: N812
-
-    if out.dim() == 3:  # language model: (batch, time, vocab)
-        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-    return F.cross_entropy(out, y)
