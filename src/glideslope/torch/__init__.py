@@ -5,12 +5,16 @@ Switch by changing one import::
 
     from glideslope.torch import CosineAnnealingLR, OneCycleLR, get_scheduler
 
+Every drop-in scheduler exposes ``.schedule``, the glideslope schedule it follows, and
+:func:`from_torch` reads a torch scheduler instance into one.
+
 Importing this module imports torch; ``import glideslope`` never does. Under the Transformers
 ``Trainer``, run :class:`ReduceLROnPlateau` through ``glideslope.torch.trainer.TrainerPlateau``
 (that module imports transformers).
 """
 
 from ._base import LRScheduler
+from .convert import from_torch
 from .native import ScheduleLR
 from .schedulers import (
     SWALR,
@@ -47,14 +51,36 @@ from .transformers import (
 )
 
 __all__ = [
-    "SWALR", "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
-    "CyclicLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR",
-    "MultiplicativeLR", "OneCycleLR", "PolynomialLR", "ReduceLROnPlateau", "ScheduleLR",
-    "SchedulerType", "SequentialLR", "StepLR", "get_constant_schedule",
-    "get_constant_schedule_with_warmup", "get_cosine_schedule_with_warmup",
+    "SWALR",
+    "ChainedScheduler",
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "MultiplicativeLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "ScheduleLR",
+    "SchedulerType",
+    "SequentialLR",
+    "StepLR",
+    "from_torch",
+    "get_constant_schedule",
+    "get_constant_schedule_with_warmup",
+    "get_cosine_schedule_with_warmup",
     "get_cosine_with_hard_restarts_schedule_with_warmup",
     "get_cosine_with_min_lr_schedule_with_warmup",
-    "get_cosine_with_min_lr_schedule_with_warmup_lr_rate", "get_inverse_sqrt_schedule",
-    "get_linear_schedule_with_warmup", "get_polynomial_decay_schedule_with_warmup",
-    "get_reduce_on_plateau_schedule", "get_scheduler", "get_wsd_schedule",
+    "get_cosine_with_min_lr_schedule_with_warmup_lr_rate",
+    "get_inverse_sqrt_schedule",
+    "get_linear_schedule_with_warmup",
+    "get_polynomial_decay_schedule_with_warmup",
+    "get_reduce_on_plateau_schedule",
+    "get_scheduler",
+    "get_wsd_schedule",
 ]

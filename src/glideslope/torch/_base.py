@@ -1,6 +1,6 @@
 """The machinery every glideslope torch scheduler shares.
 
-:class:`LRScheduler` is torch's base class with two fixes (it is what user subclasses and our
+:class:`LRScheduler` is torch's base class with one fix (it is what user subclasses and our
 classes derive from); :class:`GlideScheduler` is the base of the drop-in classes: it writes
 closed-form values computed by the glideslope engine into the optimizer's param groups.
 
@@ -9,33 +9,30 @@ How a drop-in class reproduces torch's numbers
 Torch's schedulers are written in a *chained* form: each step multiplies (or shifts) the
 learning rate currently in the param group. Whenever nothing but the scheduler touches the
 learning rate, that chain equals a closed form ``lr(t) = F(base_lr, t)``, which is what we
-evaluate (one engine call per step, the same cost at step 10 and step 10,000,000, no replay
+evaluate: one engine call per step (the same cost at step 10 and step 10,000,000, no replay
 to resume). When something else changed a group's learning rate since our last write (a hand
 edit, another scheduler of a :class:`ChainedScheduler`, a scheduler built on top of another),
 torch's result depends on that foreign value; a class whose torch counterpart reads the
-current learning rate then switches that group to torch's chained rule, so its numbers stay
-torch's.
+current learning rate then switches that group to torch's chained rule (``_follow``), so its
+numbers stay torch's.
 
-How ``step()`` stays cheap
---------------------------
-Most classes are ``lr_i(t) = a_i + b_i * m(t)``: one engine schedule ``m`` (the multiplier)
-shared by every group, and per-group constants ``a_i``, ``b_i``. The values of ``m`` (and of a
-cycled momentum's multiplier) are evaluated by the engine's array path, a block of
-:data:`BLOCK` consecutive steps at a time (blocks aligned on multiples of :data:`BLOCK`, so a
-resumed run reads the very same numbers), and ``step()`` reads one entry: it costs the same
-whatever the shape, and a fraction of torch's own ``step()``. ``step()`` does torch's work
-(the step-order warning on the first call, ``_step_count``, ``last_epoch``, the group values,
-a fresh ``_last_lr`` list) without the ``get_lr()`` round trip; anything unusual (a tensor
-learning rate, a value changed by someone else, a step outside the table) takes the general
-path.
+State, as torch keeps it
+------------------------
+An instance's ``__dict__`` holds torch's attributes under torch's names (``base_lrs``,
+``last_epoch``, ``_step_count``, ``_last_lr``, ``_is_initial``, ``_get_lr_called_within_step``
+and each class's own), plus ``_follow`` and, for the classes that need it, the engine
+schedule the closed form evaluates (``_curve``), which is rebuilt from the other attributes
+and compares equal to the one it replaces. ``state_dict()`` is ``__dict__`` without the
+optimizer and without ``_curve`` (torch's rule), so torch's state dicts load into ours and
+ours into torch's, and ``b.load_state_dict(a.state_dict())`` leaves ``b.__dict__ == a.__dict__``
+(but for the optimizer).
 """
 
 from __future__ import annotations
 
-import math
+import numbers
 import warnings
-from collections.abc import Callable
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 from weakref import ref
 
 from torch.optim import Optimizer
@@ -44,20 +41,9 @@ from torch.optim import lr_scheduler as _tls
 import torch
 from torch import Tensor
 
-from ..schedule import SCALAR
+from ..schedule import Schedule
 
-_np: Any
-try:  # the torch extra installs numpy; without it blocks are filled by the scalar path
-    import numpy
-
-    _np = numpy
-except ImportError:  # pragma: no cover
-    _np = None
-
-__all__ = ["BLOCK", "EPOCH_DEPRECATION_WARNING", "GlideScheduler", "LRScheduler"]
-
-#: steps per block of tabulated multiplier values (see the module docs)
-BLOCK = 1024
+__all__ = ["EPOCH_DEPRECATION_WARNING", "GlideScheduler", "LRScheduler"]
 
 #: torch's text for ``step(epoch)``, kept word for word so filters written for torch still match.
 EPOCH_DEPRECATION_WARNING: str = _tls.EPOCH_DEPRECATION_WARNING
@@ -79,22 +65,27 @@ _ORDER_MSG = (
 _GET_LR_MSG = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`."
 
 
+# The step-order check is part of torch's LRScheduler protocol: torch wraps
+# ``optimizer.step`` so that a call sets ``optimizer._opt_called``, and marks the wrapper
+# with ``_wrapped_by_lr_sched``. We read and write exactly those two names (and nothing else
+# private of torch), so that our schedulers and torch's share one wrapper and one flag.
+
+
 def _track_optimizer_steps(optimizer: Optimizer) -> None:
-    """Wrap ``optimizer.step`` once so that a call sets ``optimizer._opt_called`` (the flag
-    torch's step-order warning reads). Compatible with torch's own wrapper."""
-    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):
+    """Wrap ``optimizer.step`` once so that a call sets ``optimizer._opt_called`` (the
+    protocol's flag, see above). Compatible with torch's own wrapper."""
+    if hasattr(optimizer.step, "_wrapped_by_lr_sched"):  # the protocol's marker
         return
-    bound = optimizer.step
-    func = bound.__func__  # type: ignore[attr-defined]
+    func = optimizer.step.__func__  # type: ignore[attr-defined]
     opt_ref = ref(optimizer)
 
     def step(*args: Any, **kwargs: Any) -> Any:
         opt = opt_ref()
-        opt._opt_called = True  # type: ignore[union-attr]
+        opt._opt_called = True  # type: ignore[union-attr]  # the protocol's flag
         return func(opt, *args, **kwargs)
 
     step.__wrapped__ = func  # type: ignore[attr-defined]
-    step._wrapped_by_lr_sched = True  # type: ignore[attr-defined]
+    step._wrapped_by_lr_sched = True  # type: ignore[attr-defined]  # the protocol's marker
     optimizer.step = step  # type: ignore[method-assign]
 
 
@@ -110,8 +101,8 @@ def _grads_nonfinite(optimizer: Optimizer) -> bool:
 
 
 def _warn_step_order(scheduler: Any) -> None:
-    """torch's first-step checks, except that a step a GradScaler skipped (non-finite
-    gradients) does not count as "scheduler before optimizer"."""
+    """torch's first-step checks (the protocol's marker and flag), except that a step a
+    GradScaler skipped (non-finite gradients) does not count as "scheduler before optimizer"."""
     opt = scheduler.optimizer
     if not hasattr(opt.step, "_wrapped_by_lr_sched"):
         warnings.warn(_OVERRIDDEN_MSG, UserWarning, stacklevel=3)
@@ -132,46 +123,93 @@ class LRScheduler(_tls.LRScheduler):
     def step(self, epoch: int | None = None) -> None:
         if self._step_count == 1:
             opt = self.optimizer
+            # the protocol's marker and flag (see _track_optimizer_steps)
             if hasattr(opt.step, "_wrapped_by_lr_sched") and not getattr(opt, "_opt_called", False):
                 if _grads_nonfinite(opt):
                     opt._opt_called = True  # type: ignore[attr-defined]
         super().step(epoch)
 
-    def _restart(self, chain_aware: bool = False) -> None:
-        """Go back to epoch 0 (what :class:`SequentialLR` does at a milestone)."""
-        if chain_aware:
-            self._initial_step()
-        else:
-            self._update_lr(0)
+
+# -- arguments ------------------------------------------------------------------------------
+
+
+def number(name: str, value: object) -> int | float:
+    """A real argument as a Python number: ints, floats, NumPy scalars and one-element
+    tensors are accepted (as torch's arithmetic accepts them); an int stays an int. Anything
+    else raises TypeError naming the argument."""
+    if value.__class__ is int or value.__class__ is float:
+        return value
+    if isinstance(value, Tensor):
+        if value.numel() != 1 or value.is_complex():
+            raise TypeError(f"{name} must be a real number, got a tensor of shape {tuple(value.shape)}")
+        x: int | float = value.item()
+        return x
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return float(value)
+
+
+def count(name: str, value: object, minimum: int) -> int | float:
+    """A whole number of steps ``>= minimum`` (an int, or an integral float kept as given,
+    as torch keeps it), from any form :func:`number` accepts."""
+    x = number(name, value)
+    if x != x or x in (float("inf"), float("-inf")) or x != int(x):
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    if x < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return x
+
+
+def real(name: str, value: object, *, low: float | None = None, low_open: bool = False,
+         high: float | None = None) -> int | float:
+    """A finite real number in ``[low, high]`` (``(low, ...`` with ``low_open``)."""
+    x = number(name, value)
+    if not -float("inf") < x < float("inf"):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if low is not None and (x <= low if low_open else x < low):
+        allowed = f"{'>' if low_open else '>='} {low}" + ("" if high is None else f" and <= {high}")
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    if high is not None and x > high:
+        raise ValueError(f"{name} must be <= {high}, got {value!r}")
+    return x
+
+
+def plain(value: Any) -> Any:
+    """A per-group value as it is kept: a tensor cloned, a NumPy scalar as a Python number
+    (so that a state dict loads with ``torch.load(weights_only=True)``)."""
+    if isinstance(value, Tensor):
+        return value.clone()
+    if isinstance(value, numbers.Real) and not isinstance(value, (int, float)):
+        return value.item() if hasattr(value, "item") else float(value)
+    if value.__class__ is not float and isinstance(value, float):  # numpy.float64 is a float
+        return float(value)
+    return value
 
 
 def format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     """One value per param group: a list of the right length, or a scalar repeated
-    (torch's rule and error text); tensors are cloned."""
+    (torch's rule and error text); tensors cloned, NumPy scalars made Python numbers."""
     n = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != n:
+    if isinstance(value, (list, tuple)) or (hasattr(value, "ndim") and getattr(value, "ndim", 0) == 1):
+        values = list(value)
+        if len(values) != n:
             raise ValueError(
                 f"{name} must have the same length as optimizer.param_groups. "
-                f"{name} has {len(value)} values, param_groups has {n}."
+                f"{name} has {len(values)} values, param_groups has {n}."
             )
-        values = list(value)
     else:
         values = [value] * n
-    return [x.clone() if isinstance(x, Tensor) else x for x in values]
+    return [plain(x) for x in values]
 
 
 def group_values(optimizer: Optimizer, key: str) -> list[Any]:
     """``group[key]`` of every group; tensors cloned so callers never alias them."""
-    groups = optimizer.param_groups
-    out = [groups[0][key]] if len(groups) == 1 else [g[key] for g in groups]
-    for x in out:
-        if x.__class__ is not float:
-            return [x.clone() if isinstance(x, Tensor) else x for x in out]
-    return out
+    return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups]
 
 
-def write(group: dict[str, Any], key: str, value: float) -> None:
+def write(group: dict[str, Any], key: str, value: Any) -> None:
     """Set ``group[key]``: in place when it is a tensor (no recompiles under torch.compile)."""
     cur = group[key]
     if isinstance(cur, Tensor):
@@ -203,78 +241,48 @@ def check_optimizer(optimizer: object) -> Optimizer:
     return optimizer
 
 
-def check_int(name: str, value: object, minimum: int) -> int:
-    """A plain int ``>= minimum`` (bool rejected), with a message naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {type(value).__name__}: {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
-
-
-def check_real(name: str, value: object, *, low: float | None = None, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, Tensor) and value.numel() == 1:
-            value = float(value.item())
-        else:
-            raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if low is not None and (x <= low if low_open else x < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
-    return x
-
-
-_PLAIN_KEYS = ("last_epoch", "_step_count", "base_lrs", "_last_lr")
+def copied(v: Any) -> Any:
+    """A state value as a state dict holds it: lists and dicts copied (one level), so that two
+    schedulers never share a list one of them changes in place."""
+    if isinstance(v, list):
+        return list(v)
+    if isinstance(v, dict):
+        return v.copy()
+    return v
 
 
 class GlideScheduler(LRScheduler):
     """Base of the drop-in classes: closed-form values from the glideslope engine.
 
-    A subclass sets its attributes, then calls :meth:`_start`. It implements
+    A subclass sets its attributes, then calls ``super().__init__``. It implements
 
+    * ``_rebuild()``: set the derived engine schedule(s) named in ``_derived`` from the
+      attributes (called at construction and after a state load);
     * ``_closed(t)``: the value of every group at epoch ``t`` (a list of floats);
     * ``_chain(i, lr, t)`` when ``chained`` is True: torch's update rule for group ``i``
       given its current learning rate ``lr`` (used only after a foreign change, see the
       module docs);
-    * ``_extra_state()`` / ``_load_extra(state)`` for its own state.
+    * ``_group_schedule(i)``: the engine schedule group ``i``'s learning rate follows
+      (what :attr:`schedule` returns for group 0).
     """
 
     #: whether the torch class reads the current ``group["lr"]`` (a chained scheduler)
     chained: ClassVar[bool] = False
-    #: attributes (beyond the common ones) saved by state_dict, each a plain value
-    _state_keys: ClassVar[tuple[str, ...]] = ()
-
-    # the tabulated form ``lr_i(t) = a_i + b_i * m(t)`` (see the module docs); a class that
-    # uses it calls :meth:`_set_curve` and implements :meth:`_coefficients`
-    _curve: Any = None  # the engine schedule m, evaluated at t + _offset
-    _mcurve: Any = None  # the momentum multiplier (or None)
-    _offset: float = 0.0
-    _limit: float = math.inf  # the table covers integer t in [0, _limit)
-    _lo: int = 0  # the block held: t in [_lo, _hi)
-    _hi: int = 0
-    _vals: list[float]
-    _mvals: list[float]
-    _a: list[float]
-    _b: list[float]
+    #: attributes rebuilt from the others by ``_rebuild`` and left out of the state dict
+    _derived: ClassVar[tuple[str, ...]] = ("_curve",)
 
     optimizer: Optimizer
     base_lrs: list[Any]
     last_epoch: int
     _step_count: int
     _last_lr: list[Any]
+    _follow: list[bool]
+    _curve: Schedule
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         self.optimizer = check_optimizer(optimizer)
         if isinstance(last_epoch, bool) or not isinstance(last_epoch, int) or last_epoch < -1:
             raise ValueError(f"last_epoch must be an int >= -1, got {last_epoch!r}")
-        self._init_base(last_epoch)
-        self._start(last_epoch)
-
-    # -- construction ---------------------------------------------------------------------
-
-    def _init_base(self, last_epoch: int) -> None:
         opt = self.optimizer
         if last_epoch == -1:
             for g in opt.param_groups:
@@ -292,228 +300,107 @@ class GlideScheduler(LRScheduler):
                     )
         self.base_lrs = group_values(opt, "initial_lr")
         self.last_epoch = last_epoch
+        # torch's instance attributes, at the values torch leaves them
+        self._is_initial = False
+        self._get_lr_called_within_step = False
+        self._follow = [False] * len(opt.param_groups)
+        self._rebuild()
+        _track_optimizer_steps(opt)
+        self._initial_step()
 
-    def _start(self, last_epoch: int) -> None:
-        """Track optimizer steps and take the initial step (epoch ``last_epoch + 1``).
+    # SequentialLR drives the schedulers it holds through two methods of torch's LRScheduler
+    # protocol, ``_initial_step()`` and ``_update_lr(0)``; ours implement both.
 
-        Resuming with ``last_epoch = N >= 0`` writes the closed-form value at ``N + 1`` whatever
-        the optimizer holds (torch's chained classes would multiply whatever is there)."""
-        _track_optimizer_steps(self.optimizer)
-        self._bases = [as_float(b) for b in self.base_lrs]
-        self._follow = [False] * len(self.optimizer.param_groups)
+    def _initial_step(self) -> None:
+        """torch's initial step: epoch ``last_epoch + 1``. Resuming with ``last_epoch = N >= 0``
+        writes the closed-form value at ``N + 1`` (the uninterrupted run's value)."""
         self._step_count = 1
         self._is_initial = True
-        self._prepare()
         try:
-            self.last_epoch = last_epoch + 1
+            self.last_epoch += 1
             self._last_lr = list(self.base_lrs)
-            self._apply(self.last_epoch, closed=last_epoch >= 0)
+            self._apply(self.last_epoch, closed=self.last_epoch > 0)
         finally:
             self._is_initial = False
 
-    def _restart(self, chain_aware: bool = False) -> None:
-        """Go to epoch 0. By default (a :class:`SequentialLR` milestone) the closed form from the
-        base values is written, as torch's ``_update_lr(0)`` does; with ``chain_aware`` it is
-        the initial step again (a chained class follows a learning rate it did not write)."""
-        self._step_count = 1
-        self._follow = [False] * len(self.optimizer.param_groups)
-        self._last_lr = list(self.base_lrs) if chain_aware else group_values(self.optimizer, "lr")
-        self._is_initial = chain_aware
-        try:
-            self.last_epoch = 0
-            self._apply(0, closed=not chain_aware)
-        finally:
-            self._is_initial = False
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """torch's ``_update_lr``: one step, or (``epoch`` given) the closed form at ``epoch``
+        (what SequentialLR does at a milestone, with ``epoch=0``)."""
+        if epoch is None:
+            self.last_epoch += 1
+            self._apply(self.last_epoch)
+            return
+        self.last_epoch = epoch
+        self._apply(epoch, closed=True)
 
-    def _rewind(self) -> None:
-        """Undo the initial step (what SequentialLR does to the schedulers it holds)."""
-        self.last_epoch -= 1
+    def _rebuild(self) -> None:
+        """Set the derived engine schedule(s) from the attributes."""
 
-    # -- the tabulated multiplier -----------------------------------------------------------
+    # -- values ----------------------------------------------------------------------------
 
-    def _set_curve(self, curve: Any, mcurve: Any = None, offset: float = 0.0, limit: float = math.inf) -> None:
-        """Use ``lr_i(t) = a_i + b_i * curve(t + offset)`` (and a momentum multiplier ``mcurve``)
-        for integer steps ``0 <= t < limit``; drops the block held."""
-        self._curve, self._mcurve, self._offset, self._limit = curve, mcurve, float(offset), limit
-        self._lo = self._hi = 0
-        self._vals, self._mvals = [], []
-
-    def _coefficients(self) -> tuple[list[float], list[float]]:
-        """``(a, b)``: each group's ``lr_i = a_i + b_i * m`` (a tabulated class overrides it)."""
-        return [0.0] * len(self._bases), list(self._bases)
-
-    def _prepare(self) -> None:
-        """Recompute the per-group constants (after construction or a state load)."""
-        a, b = self._a, self._b = self._coefficients()
-        # every group the same constants: one value per step, shared
-        self._uniform = bool(a) and a.count(a[0]) == len(a) and b.count(b[0]) == len(b)
-
-    def _m(self, t: float) -> float:
-        """The multiplier at step ``t``."""
-        if t.__class__ is int and self._lo <= t < self._hi:
-            return self._vals[t - self._lo]
-        return self._refill(t)
-
-    def _h(self, t: float) -> float:
-        """The momentum multiplier at step ``t``."""
-        if t.__class__ is int and self._lo <= t < self._hi:
-            return self._mvals[t - self._lo]
-        self._refill(t)
-        if t.__class__ is int and self._lo <= t < self._hi:
-            return self._mvals[t - self._lo]
-        return float(self._mcurve(t + self._offset))
-
-    def _refill(self, t: float) -> float:
-        """``m(t)`` for a step outside the block held: load the block holding ``t`` (evaluated
-        by the engine's array path), or, for a step the table does not cover (a fraction, past
-        ``_limit``), evaluate the scalar path."""
-        if t.__class__ is not int or not 0 <= t < self._limit:
-            return float(self._curve(t + self._offset))
-        lo = t - t % BLOCK
-        hi = int(min(lo + BLOCK, self._limit))
-        if _np is not None:
-            steps = _np.arange(lo, hi, dtype=_np.float64)
-            if self._offset:
-                steps = steps + self._offset
-            self._vals = self._curve(steps).tolist()
-            if self._mcurve is self._curve:
-                self._mvals = self._vals
-            elif self._mcurve is not None:
-                self._mvals = self._mcurve(steps).tolist()
-        else:  # pragma: no cover
-            xs = [x + self._offset for x in range(lo, hi)]
-            self._vals = [float(self._curve(x)) for x in xs]
-            if self._mcurve is not None:
-                self._mvals = [float(self._mcurve(x)) for x in xs]
-        self._lo, self._hi = lo, hi
-        return self._vals[t - lo]
-
-    def _closed_table(self, t: int) -> list[float]:
-        m = self._m(t)
-        return [a + b * m for a, b in zip(self._a, self._b)]
-
-    # -- stepping -------------------------------------------------------------------------
+    def _bases(self) -> list[float]:
+        return [b if b.__class__ is float else as_float(b) for b in self.base_lrs]
 
     def _closed(self, t: int) -> list[float]:
-        if self._curve is not None:
-            return self._closed_table(t)
+        """Every group's value at epoch ``t`` (default: ``base_lr_i * curve(t)``)."""
+        m = self._curve(t)
+        return [b * m for b in self._bases()]
+
+    def _chain(self, i: int, lr: Any, t: int) -> Any:
         raise NotImplementedError
 
-    def _chain(self, i: int, lr: float, t: int) -> float:
-        raise NotImplementedError
+    def _group_schedule(self, i: int) -> Schedule:
+        """The schedule group ``i`` follows (default: ``base_lr_i * curve``)."""
+        return as_float(self.base_lrs[i]) * self._curve
+
+    @property
+    def schedule(self) -> Schedule:
+        """The glideslope schedule the learning rate of param group 0 follows from epoch 0 (a
+        value: print it, plot it, ``to_config()`` it). See :attr:`group_schedules` for every group."""
+        return self._group_schedule(0)
+
+    @property
+    def group_schedules(self) -> list[Schedule]:
+        """One schedule per param group (see :attr:`schedule`)."""
+        return [self._group_schedule(i) for i in range(len(self.base_lrs))]
+
+    # -- stepping ------------------------------------------------------------------------
 
     def _apply(self, t: int, closed: bool = False) -> None:
-        """Write the values at epoch ``t`` into the param groups and ``_last_lr``."""
+        """Write the values at epoch ``t`` into the param groups and ``_last_lr``.
+
+        A group whose learning rate is the one we wrote last gets the closed form; in a
+        chained class, a group whose learning rate someone else changed (or a tensor one,
+        which torch computes by arithmetic on the tensor, in its dtype) gets torch's chained
+        rule from that value, now and for the rest of the run (``closed`` resets that).
+        """
         groups = self.optimizer.param_groups
-        values = self._closed(t)
+        values: list[Any] = self._closed(t)
         last = self._last_lr
-        if self.chained and not closed:
+        if closed:
+            self._follow = [False] * len(groups)
+        elif self.chained:
             follow = self._follow
-            for i, g in enumerate(groups):
+            for i, (g, before) in enumerate(zip(groups, last)):
                 cur = g["lr"]
-                if cur.__class__ is not float and isinstance(cur, Tensor):
-                    # torch computes a tensor lr by arithmetic on the tensor, step after step,
-                    # in its dtype (a float32 lr rounds at every step): so do we, exactly
-                    # (each _chain is plain arithmetic on lr, which a tensor supports)
-                    values[i] = self._chain(i, cast(float, cur), t)
-                elif follow[i] or (cur is not last[i] and as_float(cur) != as_float(last[i])):
+                if cur is before and not follow[i]:
+                    continue
+                if isinstance(cur, Tensor):
+                    values[i] = self._chain(i, cur, t)
+                elif follow[i] or as_float(cur) != as_float(before):
                     follow[i] = True
                     values[i] = self._chain(i, as_float(cur), t)
-        elif closed and self.chained:
-            self._follow = [False] * len(groups)
-        out: list[Any] = values
-        for g, v in zip(groups, values):
-            cur = g["lr"]
-            if cur.__class__ is not float and isinstance(cur, Tensor):
-                out = [x for x in values]
-                break
-            g["lr"] = v
-        else:
-            self._last_lr = values
-            return
+        out = values
         for i, (g, v) in enumerate(zip(groups, values)):
             cur = g["lr"]
             if isinstance(cur, Tensor):
                 cur.fill_(v)
+                if out is values:
+                    out = list(values)
                 out[i] = cur.clone()
             else:
                 g["lr"] = v
         self._last_lr = out
-
-    def _fast_ok(self) -> bool:
-        """Whether the learning rates are floats we wrote last (no tensor, nobody else changed
-        them) and no group follows a chained rule: then a step may skip the general path."""
-        groups = self.optimizer.param_groups
-        last = self._last_lr
-        if len(groups) != len(last) or True in self._follow:
-            return False
-        for g, x in zip(groups, last):
-            if g["lr"] is not x:
-                return False
-        return True
-
-    def _write_fast(self, m: float) -> bool:
-        """Write ``lr_i = a_i + b_i * m`` when it is safe to skip the general path: float
-        learning rates that are the ones we wrote last (no tensor, nobody else changed them);
-        the caller has checked that no group follows a chained rule. Returns whether it
-        wrote."""
-        groups = self.optimizer.param_groups
-        last = self._last_lr
-        if len(groups) != len(last):
-            return False
-        if len(groups) == 1:
-            g = groups[0]
-            if g["lr"] is not last[0]:
-                return False
-            v = self._a[0] + self._b[0] * m
-            g["lr"] = v
-            self._last_lr = [v]
-            return True
-        # check and write in one pass; on a mismatch, put back what was written (fresh float
-        # objects of ours, so identity tells them apart) and let the general path run
-        if self._uniform:
-            v = self._a[0] + self._b[0] * m
-            for g, x in zip(groups, last):
-                if g["lr"] is not x:
-                    break
-                g["lr"] = v
-            else:
-                self._last_lr = [v] * len(groups)
-                return True
-            _restore(groups, last, [v] * len(groups))
-            return False
-        values = [a + b * m for a, b in zip(self._a, self._b)]
-        for g, x, v in zip(groups, last, values):
-            if g["lr"] is not x:
-                break
-            g["lr"] = v
-        else:
-            self._last_lr = values
-            return True
-        _restore(groups, last, values)
-        return False
-
-    def _write_m(self, m: float) -> None:
-        """Write ``lr_i = a_i + b_i * m`` into float learning rates (see :meth:`_fast_ok`)."""
-        groups = self.optimizer.param_groups
-        if self._uniform:
-            v = self._a[0] + self._b[0] * m
-            for g in groups:
-                g["lr"] = v
-            self._last_lr = [v] * len(groups)
-            return
-        values = [a + b * m for a, b in zip(self._a, self._b)]
-        for g, v in zip(groups, values):
-            g["lr"] = v
-        self._last_lr = values
-
-    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
-        """torch's chained rule for every group (all following, see the module docs); a class
-        may return ``lrs`` itself when nothing changes at ``t``."""
-        return [self._chain(i, lr, t) for i, lr in enumerate(lrs)]
-
-    def _write_momentum(self, h: float) -> None:
-        """Hook of the classes that cycle momentum: write it for multiplier ``h``."""
 
     def step(self, epoch: int | None = None) -> None:
         """Advance one epoch (or, deprecated as in torch, jump to ``epoch``)."""
@@ -522,53 +409,7 @@ class GlideScheduler(LRScheduler):
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-            self.last_epoch = epoch
-            self._apply(epoch, closed=True)
-            return
-        t = self.last_epoch + 1
-        self.last_epoch = t
-        follow = self._follow
-        if True not in follow:
-            lo = self._lo
-            if lo <= t < self._hi:
-                # _write_fast, with its one-group case inlined (the common case, one frame less)
-                groups = self.optimizer.param_groups
-                last = self._last_lr
-                if len(groups) == 1 == len(last) and groups[0]["lr"] is last[0]:
-                    v = self._a[0] + self._b[0] * self._vals[t - lo]
-                    groups[0]["lr"] = v
-                    self._last_lr = [v]
-                elif not self._write_fast(self._vals[t - lo]):
-                    self._apply(t)
-                    return
-                if self._mcurve is not None:
-                    self._write_momentum(self._mvals[t - lo])
-                return
-        elif self.chained and False not in follow:
-            # every group follows torch's chained rule (e.g. inside a ChainedScheduler)
-            groups = self.optimizer.param_groups
-            if len(groups) == 1 == len(follow):
-                lr = groups[0]["lr"]
-                if lr.__class__ is float:
-                    lrs = [lr]
-                    values = self._chain_all(lrs, t)
-                    if values is not lrs:
-                        groups[0]["lr"] = values[0]
-                    self._last_lr = values
-                    return
-            elif len(groups) == len(follow):
-                lrs = [g["lr"] for g in groups]
-                for x in lrs:
-                    if x.__class__ is not float:
-                        break
-                else:
-                    values = self._chain_all(lrs, t)
-                    if values is not lrs:
-                        for g, v in zip(groups, values):
-                            g["lr"] = v
-                    self._last_lr = values
-                    return
-        self._apply(t)
+        self._update_lr(epoch)
 
     def get_lr(self) -> list[float | Tensor]:
         """The values at ``last_epoch`` (closed form). Use :meth:`get_last_lr` to read the
@@ -583,69 +424,38 @@ class GlideScheduler(LRScheduler):
     def get_last_lr(self) -> list[float | Tensor]:
         return self._last_lr
 
-    # -- state ----------------------------------------------------------------------------
-
-    def _extra_state(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self._state_keys}
-
-    def _load_extra(self, state: dict[str, Any]) -> None:
-        for k in self._state_keys:
-            if k in state:
-                setattr(self, k, state[k])
+    # -- state ------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """Plain values only (ints, floats, tensors, lists, dicts of those): it survives
-        ``torch.save`` / ``torch.load(weights_only=True)``."""
-        state: dict[str, Any] = {k: _plain(getattr(self, k)) for k in _PLAIN_KEYS}
-        state["_follow"] = list(self._follow)
-        state.update({k: _plain(v) for k, v in self._extra_state().items()})
-        return state
+        """Every attribute but the optimizer and the derived schedule (torch's rule): plain
+        values only, so it survives ``torch.save`` / ``torch.load(weights_only=True)``."""
+        skip = ("optimizer", *self._derived)
+        return {k: copied(v) for k, v in self.__dict__.items() if k not in skip}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` saved (also accepts torch's own state dicts of the
-        same class: unknown keys are ignored)."""
-        if "last_epoch" not in state_dict:
-            raise KeyError(f"{type(self).__name__} state dict has no 'last_epoch'; got keys {sorted(state_dict)}")
-        self.last_epoch = int(state_dict["last_epoch"])
-        self._step_count = int(state_dict.get("_step_count", self._step_count))
-        if "base_lrs" in state_dict:
-            self.base_lrs = list(state_dict["base_lrs"])
-            self._bases = [as_float(b) for b in self.base_lrs]
-        if "_last_lr" in state_dict:
-            self._last_lr = list(state_dict["_last_lr"])
+        """Restore what :meth:`state_dict` saved; torch's state dicts of the same class load too."""
+        state = {k: copied(v) for k, v in state_dict.items() if k not in self._derived}
+        self._load_special(state)
+        self.__dict__.update(state)
         n = len(self.optimizer.param_groups)
-        self._follow = [bool(x) for x in state_dict.get("_follow", [False] * n)]
-        self._load_extra(state_dict)
+        if len(self._follow) != n or "_follow" not in state_dict:
+            self._follow = [False] * n
         self._rebuild()
-        self._prepare()
 
-    def _rebuild(self) -> None:
-        """Recompute derived values after a state load (the per-group schedules)."""
-
-
-def _restore(groups: list[dict[str, Any]], last: list[Any], written: list[float]) -> None:
-    """Undo a partial fast write: groups holding the value just written get back ``last``."""
-    for g, x, v in zip(groups, last, written):
-        if g["lr"] is v:
-            g["lr"] = x
+    def _load_special(self, state: dict[str, Any]) -> None:
+        """Handle (and remove from ``state``) the entries that are not plain attributes."""
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, Tensor):
-        return v.clone()
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    return v
+def lambda_state(fns: list[Any]) -> list[Any]:
+    """torch's form of a lambda list in a state dict: None for a function, the ``__dict__``
+    of a callable object."""
+    return [None if isinstance(fn, _FunctionTypes) else fn.__dict__.copy() for fn in fns]
 
 
-def evaluate(schedule: Any) -> Callable[[float], float]:
-    """A fast evaluator of an engine schedule at a non-negative step (skips the argument checks
-    of ``schedule(t)``; our steps are always valid)."""
-    ev = schedule._eval
+def load_lambdas(fns: list[Any], saved: list[Any] | None) -> None:
+    for fn, d in zip(fns, saved or []):
+        if d is not None:
+            fn.__dict__.update(d)
 
-    def f(t: float) -> float:
-        return float(ev(t, SCALAR))
 
-    return f
+_FunctionTypes = (type(lambda: 0),)

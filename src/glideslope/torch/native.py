@@ -11,7 +11,7 @@ from torch.optim import Optimizer
 from torch import Tensor
 
 from ..schedule import Schedule
-from ._base import GlideScheduler, as_float, check_optimizer, evaluate, group_values
+from ._base import GlideScheduler, as_float, check_optimizer, group_values
 
 __all__ = ["ScheduleLR"]
 
@@ -68,6 +68,8 @@ class ScheduleLR(GlideScheduler):
     under different schedules warns.
     """
 
+    _derived = ("schedules",)
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -103,7 +105,6 @@ class ScheduleLR(GlideScheduler):
             mults = [float(m) for m in multipliers]
         self.key, self.mode, self.multipliers = key, mode, mults
         self.schedules = scheds
-        self._evals = [evaluate(s) for s in scheds]
         self._ikey = "initial_lr" if key == "lr" else f"initial_{key}"
         for i, g in enumerate(optimizer.param_groups):
             try:
@@ -121,9 +122,9 @@ class ScheduleLR(GlideScheduler):
 
     def _values(self, t: int) -> list[float]:
         if self.mode == "absolute":
-            return [m * f(t) for m, f in zip(self.multipliers, self._evals)]
-        bases = self._bases if self.key == "lr" else [as_float(g[self._ikey]) for g in self.optimizer.param_groups]
-        return [b * m * f(t) for b, m, f in zip(bases, self.multipliers, self._evals)]
+            return [m * s(t) for m, s in zip(self.multipliers, self.schedules)]
+        bases = self._bases() if self.key == "lr" else [as_float(g[self._ikey]) for g in self.optimizer.param_groups]
+        return [b * m * s(t) for b, m, s in zip(bases, self.multipliers, self.schedules)]
 
     def _closed(self, t: int) -> list[float]:
         return self._values(t)
@@ -143,12 +144,20 @@ class ScheduleLR(GlideScheduler):
     def fingerprints(self) -> list[str]:
         return [s.fingerprint() for s in self.schedules]
 
-    def _extra_state(self) -> dict[str, Any]:
-        return {"key": self.key, "mode": self.mode, "multipliers": list(self.multipliers),
-                "fingerprints": self.fingerprints()}
+    def _group_schedule(self, i: int) -> Schedule:
+        if self.mode == "absolute":
+            return self.multipliers[i] * self.schedules[i]
+        return as_float(self.base_lrs[i]) * self.multipliers[i] * self.schedules[i]
 
-    def _load_extra(self, state: dict[str, Any]) -> None:
-        saved = state.get("fingerprints")
+    def state_dict(self) -> dict[str, Any]:
+        """The step and the schedules' fingerprints (the schedules themselves are the
+        constructor's arguments, not state)."""
+        state = super().state_dict()
+        state["fingerprints"] = self.fingerprints()
+        return state
+
+    def _load_special(self, state: dict[str, Any]) -> None:
+        saved = state.pop("fingerprints", None)
         mine = self.fingerprints()
         if saved is not None and list(saved) != mine:
             changed = [i for i, (a, b) in enumerate(zip(saved, mine)) if a != b] or list(range(len(mine)))
@@ -160,10 +169,11 @@ class ScheduleLR(GlideScheduler):
                 UserWarning,
                 stacklevel=3,
             )
-        if state.get("key", self.key) != self.key:
+        saved_key = state.pop("key", self.key)
+        if saved_key != self.key:
             warnings.warn(
-                f"ScheduleLR.load_state_dict: the checkpoint drove {state['key']!r}, this scheduler drives "
-                f"{self.key!r}",
+                f"ScheduleLR.load_state_dict: the checkpoint drove {saved_key!r}, this scheduler drives "
+                f"{self.key!r}",  # the key this scheduler was built with is kept
                 UserWarning,
                 stacklevel=3,
             )
