@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, strict typing, then the tests (in parallel on every core).
+# The whole test suite: lint, strict typing, the documentation site, then the tests (in parallel
+# on every core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 $PY -m ruff check src tests benchmarks examples scripts
 $PY -m mypy
+SITE=$(mktemp -d)
+trap 'rm -rf "$SITE"' EXIT
+NO_MKDOCS_2_WARNING=1 $PY -m mkdocs build --strict --quiet --site-dir "$SITE"
 $PY -m pytest -n auto -p no:cacheprovider "$@"

@@ -157,3 +157,14 @@ def test_every_extra_a_message_names_exists() -> None:
     unknown = sorted((path, extra) for path, extra in named if extra not in extras)
     assert not unknown, f"these name an extra pyproject.toml does not declare: {unknown}"
     assert {"yaml", "bench", "ray", "timm", "tensorflow", "docs"} <= extras
+
+
+def test_ci_runs_the_readme_test_command_the_docs_build_and_the_wheel_smoke_test() -> None:
+    readme, ci, test_sh = ((ROOT / p).read_text() for p in ("README.md", ".ci/run", "scripts/test.sh"))
+    command = "bash scripts/setup.sh && bash scripts/test.sh"
+    assert command in readme.split("\n## ")[0], "the README's test command must stay at the very top"
+    assert command in ci
+    assert "bash scripts/smoke_wheel.sh" in ci
+    assert "mkdocs build --strict" in test_sh
+    manifest = (ROOT / "MANIFEST.in").read_text()
+    assert all(f"graft {d}" in manifest for d in ("tests", "examples", "docs", "scripts"))
