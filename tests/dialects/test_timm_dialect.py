@@ -362,6 +362,7 @@ def test_same_signature_as_timm(name: str) -> None:
 
 STATE_CASES = [
     ("CosineLRScheduler", {"t_initial": 12, "warmup_t": 3, "cycle_limit": 3, "cycle_mul": 1.5, "noise_range_t": 4}),
+    ("CosineLRScheduler", {"t_initial": 12, "k_decay": 2.0, "cycle_limit": 2, "noise_range_t": (3, 9), "t_in_epochs": True}),
     ("PolyLRScheduler", {"t_initial": 12, "power": 2.0, "warmup_t": 3, "cycle_limit": 2, "k_decay": 1.5}),
     ("TanhLRScheduler", {"t_initial": 12, "warmup_t": 3, "cycle_limit": 2, "lr_min": 1e-3}),
     ("StepLRScheduler", {"decay_t": 3, "decay_rate": 0.5, "warmup_t": 2, "noise_range_t": [2, 9]}),
@@ -493,3 +494,46 @@ def test_import_needs_neither_timm_nor_torch() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
+
+
+# -- the dialect's own shapes: one formula on every array kind -------------------------------
+
+OWN_SHAPES = [
+    gt.Restarts(gs.polynomial(1.0, 0.0, 7, power=2.0), 0.3, 0.01, 7, 1.7, 0.5, 4, 1.5),
+    gt.Restarts(gs.tanh(1.0, 0.0, 5, -4.0, 2.0), 1.0, 0.0, 5, 1.0, 0.8, None),
+    gt.PowerDecay(9, 1.7),
+    gt.InversePower(2.0, 2.5, 0.8),
+]
+
+
+@pytest.mark.parametrize("shape", OWN_SHAPES, ids=lambda s: s.kind)
+def test_own_shapes_agree_on_every_array_kind(shape: gs.Schedule) -> None:
+    t = np.arange(0, 120)
+    scalar = [shape(int(i)) for i in t]
+    np.testing.assert_allclose(shape(t), scalar, rtol=1e-12)
+    np.testing.assert_allclose(shape(torch.arange(0, 120, dtype=torch.float64)).numpy(), scalar, rtol=1e-12)
+    if importlib.util.find_spec("jax") is not None:
+        import jax
+
+        before = jax.config.jax_enable_x64
+        jax.config.update("jax_enable_x64", True)
+        try:
+            got = jax.jit(shape)(jax.numpy.arange(0, 120, dtype=jax.numpy.float64))
+        finally:
+            jax.config.update("jax_enable_x64", before)
+        np.testing.assert_allclose(np.asarray(got), scalar, rtol=1e-12)
+    assert all(math.isfinite(x) for x in scalar)
+    assert gs.from_config(shape.to_config()) == shape
+
+
+def test_restarts_formula_at_known_points() -> None:
+    """Cycle i of length 10 * 2**i from S_i = 10 * (2**i - 1); value end + (peak_i - end) * unit."""
+    r = gt.Restarts(gs.linear(1.0, 0.0, 10), start=1.0, end=0.0, period=10, period_mult=2.0, decay=0.5, limit=3)
+    assert r(0) == 1.0 and r(5) == pytest.approx(0.5)
+    assert r(10) == pytest.approx(0.5) and r(20) == pytest.approx(0.25)  # cycle 1: peak 0.5, 20 steps
+    assert r(30) == pytest.approx(0.25) and r(50) == pytest.approx(0.125)  # cycle 2: peak 0.25, 40 steps
+    assert r(70) == 0.0 and r(10_000) == 0.0 and r.length == 70
+    with pytest.raises(ValueError, match="period_mult"):
+        gt.Restarts(gs.linear(1.0, 0.0, 10), period=10, period_mult=0.5)
+    with pytest.raises(ValueError, match="finite length"):
+        gt.Restarts(gs.constant(1.0), period=10)

@@ -38,16 +38,19 @@ def count(name: str, value: object, minimum: int) -> int:
     return v.integer(name, value, minimum=minimum)
 
 
-def noise_range(value: object) -> float | tuple[float, float] | None:
-    """``noise_range_t``: None, a start ``t``, or ``(start, stop)``; the value is kept as given."""
+def noise_range(value: Any) -> Any:
+    """``noise_range_t``: None, a start ``t``, or ``[start, stop]`` (list or tuple), checked and
+    kept as given (it is saved in the state dict as timm saves it)."""
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
             raise ValueError(f"noise_range_t must be one number or a pair (start, stop), got {value!r}")
-        lo, hi = v.real("noise_range_t[0]", value[0]), v.real("noise_range_t[1]", value[1])
-        return (lo, hi)
-    return v.real("noise_range_t", value)
+        v.real("noise_range_t[0]", value[0])
+        v.real("noise_range_t[1]", value[1])
+        return value
+    v.real("noise_range_t", value)
+    return value
 
 
 def draw_noise(seed: int, noise_type: str, pct: float, std: float) -> float:
@@ -222,7 +225,7 @@ class Scheduler:
         r = self.noise_range_t
         if r is None:
             return False
-        if isinstance(r, tuple):
+        if isinstance(r, (list, tuple)):
             return bool(r[0] <= t < r[1])
         return bool(t >= r)
 
@@ -239,10 +242,7 @@ class Scheduler:
 
     def state_dict(self) -> dict[str, Any]:
         """timm's state: every argument and derived value, with timm's keys (no optimizer)."""
-        out = {k: copy.copy(getattr(self, k)) for k in (*BASE_KEYS, *self._keys)}
-        if isinstance(out["noise_range_t"], tuple):
-            out["noise_range_t"] = list(out["noise_range_t"])
-        return out
+        return {k: copy.copy(getattr(self, k)) for k in (*BASE_KEYS, *self._keys)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state from :meth:`state_dict` (or timm's own); the arguments are checked
