@@ -8,7 +8,7 @@ installed that is one vectorized call, without it a plain loop.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .schedule import Schedule
 
@@ -86,8 +86,7 @@ def first_crossing(
     return None
 
 
-@dataclass(frozen=True)
-class PhaseRow:
+class PhaseRow(NamedTuple):
     """A row of :func:`phase_table`."""
 
     name: str
@@ -123,8 +122,7 @@ def phase_table(s: Schedule) -> list[PhaseRow]:
     return rows
 
 
-@dataclass(frozen=True)
-class Jump:
+class Jump(NamedTuple):
     """A discontinuity where two phases join."""
 
     step: int

@@ -10,13 +10,14 @@ from an untrusted file must not import code.
 from __future__ import annotations
 
 import importlib
-import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._optional import MissingExtraError, require
 from ._validate import short
 from .schedule import MAX_DEPTH, REGISTRY, Schedule, recursion_room
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 #: The most values (dicts, lists, numbers, strings) a config may hold. A value reached twice
 #: (a YAML alias, a sub-dict shared in Python) counts twice: that is the work loading does.
@@ -130,9 +131,12 @@ def _import_callable(ref: Any, where: str, allow: bool) -> Any:
 
 
 def dumps(schedule: Schedule) -> str:
-    """The schedule's config as indented JSON text."""
+    """The schedule's config as JSON text, indented (compact when nested deep: indentation
+    would grow with the square of the depth)."""
+    import json
+
     with recursion_room(schedule._depth):
-        return json.dumps(schedule.to_config(), indent=2)
+        return json.dumps(schedule.to_config(), indent=2 if schedule._depth <= 32 else None)
 
 
 def loads(text: str, *, allow_callables: bool = False) -> Schedule:
@@ -141,6 +145,8 @@ def loads(text: str, *, allow_callables: bool = False) -> Schedule:
     Untrusted text does bounded work: at most :data:`MAX_TEXT` characters are read, text that
     nests too deep for the parser is a ValueError, and :func:`from_config` bounds the rest.
     """
+    import json
+
     if len(text) > MAX_TEXT:
         raise ValueError(f"config text is {len(text):,} characters long; at most {MAX_TEXT:,} are read")
     try:
@@ -169,6 +175,8 @@ def _yaml(text: str) -> Any:
 
 def load(path: str | Path, *, allow_callables: bool = False) -> Schedule:
     """Read a schedule from a JSON or YAML file written from ``to_config()``."""
+    from pathlib import Path
+
     p = Path(path)
     size = p.stat().st_size
     if size > 4 * MAX_TEXT:
@@ -178,6 +186,8 @@ def load(path: str | Path, *, allow_callables: bool = False) -> Schedule:
 
 def save(schedule: Schedule, path: str | Path) -> None:
     """Write the schedule's config to a JSON file (YAML when the name ends .yaml/.yml)."""
+    from pathlib import Path
+
     p = Path(path)
     if p.suffix in (".yaml", ".yml"):
         yaml = require("yaml", extra="yaml", feature=f"saving {p.name} as YAML")

@@ -268,7 +268,7 @@ class CosineRestarts(Schedule):
         period_mult: each cycle is this many times longer than the previous (>= 1).
         decay: each cycle's peak is this times the previous peak (timm's ``cycle_decay``).
         limit: number of cycles, then hold ``end``; None for no end.
-        k: k-decay exponent (Zhang et al., 2020); 1 is plain cosine.
+        k: k-decay exponent (Zhang et al., 2020), in [0.001, 1000]; 1 is plain cosine.
     """
 
     start: float
@@ -304,7 +304,7 @@ class CosineRestarts(Schedule):
             period_mult=mult,
             decay=v.positive("decay", decay),
             limit=None if limit is None else v.integer("limit", limit, minimum=1),
-            k=v.positive("k", k),
+            k=v.between("k", k, 1e-3, 1e3),
         )
         if not math.isfinite(self.start - self.end):
             raise ValueError(f"start - end overflows a float (start={start!r}, end={end!r})")

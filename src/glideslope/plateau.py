@@ -46,7 +46,8 @@ class ReduceOnPlateau:
         nonfinite: what a NaN or infinite metric does: ``"raise"`` a ValueError, ``"skip"``
             (ignored, counts for nothing) or ``"count"`` (a bad update, torch's behaviour).
         after: a schedule to run first, or None.
-        base: the value the scale multiplies (1.0: the controller yields a multiplier).
+        base: the value the scale multiplies, > 0 (1.0: the controller yields a multiplier);
+            with ``after`` it is the schedule's last value instead, so leave it at 1.0.
     """
 
     def __init__(
@@ -73,12 +74,20 @@ class ReduceOnPlateau:
         self.eps = v.non_negative("eps", eps)
         self.nonfinite = v.choice("nonfinite", nonfinite, NONFINITE_POLICIES)
         if after is not None and not isinstance(after, Schedule):
-            raise TypeError(f"after must be a schedule or None, got {type(after).__name__}: {after!r}")
+            raise TypeError(f"after must be a schedule or None, got {type(after).__name__}: {v.short(after)}")
         if after is not None and after.length in (None, math.inf):
-            raise ValueError(f"after ({after!r}) must have a finite, bound length")
+            raise ValueError(f"after ({v.short(after)}) must have a finite, bound length")
+        base = v.positive("base", base)
+        if after is not None and base != 1.0:
+            raise ValueError(
+                f"give base or after, not both: with after, the base is the schedule's last value "
+                f"(got base={base!r})"
+            )
         self.after = after
         self._after_len = 0 if after is None else int(after.length or 0)
-        self.base = v.real("base", base) if after is None else float(after(self._after_len))
+        self.base = base if after is None else float(after(self._after_len))
+        if not self.base > 0:
+            raise ValueError(f"after ({v.short(after)}) must end above 0 to be scaled down, got {self.base!r}")
         # the rule as one comparison, ``m < bar`` (min) or ``m > bar`` (max), with the bar
         # ``best * mul + add`` kept up to date with ``best``: b*(1 -+ threshold) + 0 or
         # b*1 -+ threshold, which compare exactly like torch's expressions
@@ -112,15 +121,28 @@ class ReduceOnPlateau:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` output, checked first: ``scale`` finite in (0, 1], the
+        counters ints >= 0, ``best`` a number (infinite before any metric, never NaN).
+        Nothing changes when a value is refused (ValueError/TypeError naming it)."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
         missing = {"best", "num_bad", "cooldown_counter", "scale"} - set(state)
         if missing:
             raise KeyError(f"state dict lacks {sorted(missing)}")
-        self.best = float(state["best"])
-        self.num_bad = int(state["num_bad"])
-        self.cooldown_counter = int(state["cooldown_counter"])
-        self.scale = float(state["scale"])
-        self.updates = int(state.get("updates", 0))
-        self.reductions = int(state.get("reductions", 0))
+        best = v.plain(state["best"])
+        if isinstance(best, bool) or not isinstance(best, (int, float)) or best != best:
+            raise ValueError(f"state['best'] must be a number (inf before any metric), got {v.short(best)}")
+        scale = v.between("state['scale']", state["scale"], 0.0, 1.0, low_open=True)
+        counters = {
+            k: v.integer(f"state[{k!r}]", state.get(k, 0), minimum=0)
+            for k in ("num_bad", "cooldown_counter", "updates", "reductions")
+        }
+        self.best = float(best)
+        self.scale = scale
+        self.num_bad = counters["num_bad"]
+        self.cooldown_counter = counters["cooldown_counter"]
+        self.updates = counters["updates"]
+        self.reductions = counters["reductions"]
 
     # -- the rule -------------------------------------------------------------------------
 

@@ -206,7 +206,7 @@ class Schedule:
 
     def __call__(self, t: Any) -> Any:
         """The value at step ``t``: a float for an int/float, an array for an array."""
-        if (t.__class__ is int or t.__class__ is float) and 0 <= t <= _EXACT and self._ready:
+        if self._ready and (t.__class__ is int or t.__class__ is float) and 0 <= t <= _EXACT:
             return self._eval(t, SCALAR)
         return self._call_slow(t)
 

@@ -30,6 +30,12 @@ def _difference(a_name: str, a: float, b_name: str, b: float) -> None:
         )
 
 
+def _exponent(name: str, value: object) -> float:
+    """An exponent of a curve's shape, in [0.001, 1000]: beyond, the curve is a step made of
+    floating-point rounding (``c ** 1e-300`` is 1 for every ``c > 0``), different per backend."""
+    return v.between(name, value, 1e-3, 1e3)
+
+
 def growth_cap(name: str, start: float, rate: float) -> float | None:
     """For ``start * rate ** k`` with ``rate > 1``: the largest ``k`` that keeps the value
     within ``GROWTH_LIMIT`` (a growing schedule saturates there); None when it never grows."""
@@ -113,24 +119,28 @@ class Cosine(_Decay):
         start: value at step 0.
         end: value at ``steps`` and after.
         steps: length of the half cosine wave.
-        exponent: power applied to the cosine factor (optax's ``exponent``); 1 is plain cosine.
+        exponent: power applied to the cosine factor (optax's ``exponent``), in [0.001, 1000];
+            1 is plain cosine.
     """
 
     exponent: float
     _w: float  # pi / steps; None while unbound
+    _d: float  # start - end
 
     kind = "cosine"
 
     def __init__(
         self, start: float = 1.0, end: float = 0.0, steps: Duration = None, exponent: float = 1.0
     ) -> None:
-        self._init_decay(start, end, steps, exponent=v.positive("exponent", exponent))
+        self._init_decay(start, end, steps, exponent=_exponent("exponent", exponent))
         n = self._n
-        self._set(_w=None if n is None else PI / n)
+        self._set(_w=None if n is None else PI / n, _d=self.start - self.end)
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        c = 0.5 * (1.0 + xp.cos(self._w * xp.minimum(t, self._n)))  # pi / steps precomputed
-        return self.end + (self.start - self.end) * c**self.exponent
+        c = 0.5 * (1.0 + xp.cos(self._w * xp.minimum(t, self._n)))  # _w = pi / steps
+        if self.exponent != 1.0:
+            c = c**self.exponent
+        return self.end + self._d * c
 
 
 class Polynomial(_Decay):
@@ -140,7 +150,7 @@ class Polynomial(_Decay):
         start: value at step 0.
         end: value at ``steps`` and after.
         steps: length of the decay.
-        power: the exponent; 1 is linear, 2 quadratic, 0.5 a square-root decay.
+        power: the exponent, in [0.001, 1000]; 1 is linear, 2 quadratic, 0.5 a square-root decay.
     """
 
     power: float
@@ -150,11 +160,11 @@ class Polynomial(_Decay):
     def __init__(
         self, start: float = 1.0, end: float = 0.0, steps: Duration = None, power: float = 1.0
     ) -> None:
-        self._init_decay(start, end, steps, power=v.positive("power", power))
+        self._init_decay(start, end, steps, power=_exponent("power", power))
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        n = self._n
-        return self.end + (self.start - self.end) * (1.0 - xp.minimum(t, n) / n) ** self.power
+        n = self._n  # 1 - p as (steps - min(t, steps)) / steps: exactly 0 at the end everywhere
+        return self.end + (self.start - self.end) * ((n - xp.minimum(t, n)) / n) ** self.power
 
 
 class Tanh(_Decay):
@@ -191,11 +201,11 @@ class Tanh(_Decay):
             raise ValueError(f"upper must be > lower, got lower={lower!r}, upper={upper!r}")
         _difference("upper", hi, "lower", lo)
         span = math.tanh(hi) - math.tanh(lo)
-        if span < 1e-9:
+        if span < 1e-6:
             raise ValueError(
                 f"tanh saturates between lower={lower!r} and upper={upper!r}: tanh(upper) - "
-                f"tanh(lower) = {span!r}, so the curve is flat (and its normalisation divides by "
-                f"~0); keep lower < upper within about [-10, 10] and straddling the bend near 0"
+                f"tanh(lower) = {span!r} < 1e-6, so the curve is flat (and its normalisation divides by "
+                f"~0, amplifying rounding); keep lower < upper within about [-7, 7], straddling the bend near 0"
             )
         self._init_decay(start, end, steps, lower=lo, upper=hi)
         self._set(_th=math.tanh(hi), _span=span)

@@ -15,7 +15,6 @@ run with ``schedule.bind(total_steps=..., steps_per_epoch=...)``.
 from __future__ import annotations
 
 import math
-import re
 
 from ._validate import plain, short, strictly_increasing
 
@@ -24,8 +23,20 @@ Duration = int | str | None
 #: The most steps a duration may have: every count of steps up to it is exact in a float.
 MAX_STEPS = 2**53
 
-_PERCENT = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*$")
-_EPOCHS = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*ep(?:ochs?)?\s*$")
+
+
+def _amount(text: str, units: tuple[str, ...]) -> str | None:
+    """The number in ``"<number><unit>"`` (spaces allowed around both; the number plain
+    decimal like ``10``, ``2.5``, ``.5``), or None when ``text`` is not written so."""
+    text = text.strip()
+    for unit in units:
+        if text.endswith(unit):
+            number = text[: -len(unit)].strip()
+            digits = number.replace(".", "", 1)
+            if digits and all(c in "0123456789" for c in digits) and not number.endswith(".."):
+                return number
+            return None
+    return None
 
 _ALLOWED = "an int number of steps, a fraction of the run like '10%', or epochs like '2ep'"
 
@@ -56,19 +67,19 @@ def check_duration(name: str, value: object, *, minimum: int = 1, open_ok: bool 
             raise ValueError(f"{name} must be <= 2**53 steps (exact as a float), got {short(value)}")
         return value
     if isinstance(value, str):
-        m = _PERCENT.match(value)
-        if m:
-            pct = float(m.group(1))
+        number = _amount(value, ("%",))
+        if number is not None:
+            pct = float(number)
             if not 0 < pct <= 100 or (minimum == 0 and pct == 0):
                 raise ValueError(f"{name} must be a percentage in (0%, 100%], got {short(value)}")
-            return f"{m.group(1)}%"
-        m = _EPOCHS.match(value)
-        if m:
-            if float(m.group(1)) <= 0:
+            return f"{number}%"
+        number = _amount(value, ("epochs", "epoch", "ep"))
+        if number is not None:
+            if float(number) <= 0:
                 raise ValueError(f"{name} must be a positive number of epochs, got {short(value)}")
-            if float(m.group(1)) > MAX_STEPS:
+            if float(number) > MAX_STEPS:
                 raise ValueError(f"{name} must be at most 2**53 epochs, got {short(value)}")
-            return f"{m.group(1)}ep"
+            return f"{number}ep"
         raise ValueError(f"{name} must be {_ALLOWED}, got {short(value)}")
     raise TypeError(f"{name} must be {_ALLOWED}, got {type(value).__name__}: {short(value)}")
 
