@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import math
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -17,20 +19,19 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")
 
+import torch
+from glideslope.bench import methods as methods_mod
 from glideslope.bench import report
-from glideslope.bench.runner import (
-    BenchConfig,
-    append_result,
-    check_grid,
-    load_results,
-    parse_grid,
-    run_benchmark,
-    run_cooldowns,
-)
+from glideslope.bench.cooldowns import run_cooldowns
+from glideslope.bench.executor import append_result, load_results
+from glideslope.bench.runner import BenchConfig, check_grid, parse_grid, run_benchmark
+from glideslope.bench.tasks import get_task
 from glideslope.bench.train import run_job
 from glideslope.cli import main
 
-METHODS = ("constant", "cosine", "wsd-1-sqrt", "plateau", "finder-one-cycle", "schedule-free")
+METHODS = ("constant", "warmup-constant", "cosine", "wsd-1-sqrt", "plateau", "one-cycle-momentum", "schedule-free",
+           "finder-recommended", "prodigy", "dadapt-adam")
+GRIDDED = ("constant", "warmup-constant", "cosine", "wsd-1-sqrt", "plateau", "one-cycle-momentum", "schedule-free")
 
 
 def _cfg(path: Path, **kw: Any) -> BenchConfig:
@@ -59,46 +60,94 @@ def finished(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any, Count
     return path, out, counter
 
 
-def test_end_to_end_records_and_table(finished: tuple[Path, Any, Counter], tmp_path: Path) -> None:
+N_JOBS = len(GRIDDED) * 2 + 1 + len(METHODS) * 2  # grid on seed 0 + the finder; every method on seeds 1, 2
+
+
+def test_protocol_selection_seed_is_never_reported(finished: tuple[Path, Any, Counter]) -> None:
     path, out, counter = finished
-    # grid: 5 gridded methods x 2 LRs + finder; then 5 x 1 extra seed + finder-one-cycle x 2 seeds
-    assert len(counter.keys) == 5 * 2 + 1 + 5 + 2 == len(load_results(path))
-    assert out.ran == len(counter.keys) and out.reused == 0
+    assert len(counter.keys) == N_JOBS == len(load_results(path))
+    assert out.ran == N_JOBS and out.reused == 0 and out.skipped == []
     for m in METHODS:
-        recs = out.eval_records[m]
-        assert [r["seed"] for r in recs] == [0, 1]  # paired: every method on the same seeds
-        assert len({r["peak"] for r in recs}) == 1
-        for r in recs:
-            assert r["steps"] == 60 and r["final_loss"] is not None and 0 <= r["final_acc"] <= 1
-            assert r["curve"][-1][0] == 60
-    # the whole grid is there, and the chosen peak is the best of it on seed 0
+        assert [r["seed"] for r in out.eval_records[m]] == [1, 2]  # paired, and never seed 0
     for m, recs in out.grid_records.items():
-        assert sorted(r["peak"] for r in recs) == [0.01, 0.1]
-        assert out.best[m] == min(recs, key=lambda r: r["final_loss"])["peak"]
-    # the finder's (steepest) suggestion is what finder-one-cycle used
-    assert out.best["finder-one-cycle"] == out.finder["finder"]["suggestions"]["steepest"]["lr"]
-    # LR curves are what the methods say: cosine ends near 0, constant stays at its peak
+        assert {r["seed"] for r in recs} == {0} and sorted(r["peak"] for r in recs) == [0.01, 0.1]
+        # the peak is chosen on validation loss, not on test loss
+        assert out.best[m] == min(recs, key=lambda r: (r["val_loss"], r["peak"]))["peak"]
+    for recs in out.eval_records.values():
+        for r in recs:
+            assert r["val_loss"] != r["test_loss"] and 0 <= r["test_acc"] <= 1
+    rows = report.summary(out)
+    assert [r["n"] for r in rows] == [2] * len(METHODS)
+
+
+def test_records_carry_versions_and_fingerprints(finished: tuple[Path, Any, Counter]) -> None:
+    _, out, _ = finished
+    fp = get_task("digits").fingerprint()
+    for recs in out.eval_records.values():
+        for r in recs:
+            assert r["python"] == platform.python_version() and r["torch"] == torch.__version__
+            assert r["data_fingerprint"] == fp and f"data={fp}" in r["key"]
+            assert r["schedule_fingerprint"] in r["key"]
+    assert out.eval_records["prodigy"][0]["package"] == f"prodigyopt {importlib.metadata.version('prodigyopt')}"
+    assert out.eval_records["dadapt-adam"][0]["package"] == f"dadaptation {importlib.metadata.version('dadaptation')}"
+    assert out.eval_records["schedule-free"][0]["package"].startswith("schedulefree ")
+    # one-cycle with momentum schedules two things: the LR and beta1
+    assert "+" in out.eval_records["one-cycle-momentum"][0]["schedule_fingerprint"]
+
+
+def test_lrs_are_what_the_methods_say(finished: tuple[Path, Any, Counter]) -> None:
+    from glideslope.config import from_config
+
+    _, out, _ = finished
     cos = out.eval_records["cosine"][0]["lr_curve"]
     assert cos[0][1] == pytest.approx(out.best["cosine"]) and cos[-1][1] < 0.05 * out.best["cosine"]
     assert {p[1] for p in out.eval_records["constant"][0]["lr_curve"]} == {out.best["constant"]}
-    text = report.format_table(out)
+    # finder + recommended trains with glideslope.recommend's absolute schedule, unchanged
+    rec = out.eval_records["finder-recommended"][0]
+    sched = from_config(rec["lr_schedule"])
+    assert rec["lr_schedule"] == out.recommended["schedule"] and repr(sched) == out.recommended["spec"]
+    for t, lr in rec["lr_curve"]:
+        assert lr == pytest.approx(float(sched(int(t))))
+    assert max(lr for _, lr in rec["lr_curve"]) == pytest.approx(out.best["finder-recommended"], rel=0.05)
+
+
+def test_parameter_free_optimizers_train_untuned(finished: tuple[Path, Any, Counter]) -> None:
+    _, out, _ = finished
+    for m in ("prodigy", "dadapt-adam"):
+        assert out.best[m] == 1.0 and m not in out.grid_records  # one run per seed, no grid
+        for r in out.eval_records[m]:
+            assert r["adapted_d"] > 1e-6  # the adapted step size grew from d0
+            assert r["test_loss"] < 0.9 * math.log(10)  # it learned something in 60 steps
+        assert report.tuning_runs(out, m) == 1.0
+    assert report.tuning_runs(out, "schedule-free") == 2.0  # its grid is its compute
+
+
+def test_report_terminal_and_markdown(finished: tuple[Path, Any, Counter], tmp_path: Path) -> None:
+    _, out, _ = finished
+    md = report.format_report(out)
     for m in METHODS:
-        assert f"| {m} |" in text
-    assert "Whole grid" in text and "± " in text and "best" in text
-    assert "LR finder" in text
-    claims = report.claims(out)
-    assert {c for c, _, _ in claims} >= {"a schedule beats a fixed LR", "cosine beats reduce-on-plateau"}
-    assert all(v in ("holds", "does not hold") for _, v, _ in claims)
+        assert f"| {m} |" in md
+    assert "Whole grid" in md and "Protocol:" in md and "±1%" in md and "Tuning-free" in md
+    term = report.format_terminal(out)
+    assert "|" not in term and "**" not in term  # plain text, not markdown
+    assert "Tuning-free vs the grid-best" in term
+    tf = report.tuning_free(out)
+    assert {t["method"] for t in tf} == {"finder-recommended", "prodigy", "dadapt-adam"}
+    for t in tf:
+        assert t["low"] <= t["ratio"] <= t["high"] and 0 < t["compute"] < 1
+    for claim, verdict, _ in report.claims(out):
+        assert verdict in ("holds", "does not hold", "cannot tell"), claim
     png = report.plot(out, str(tmp_path / "p.png"))
     assert Path(png).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_runs_are_deterministic(finished: tuple[Path, Any, Counter]) -> None:
     _, out, _ = finished
-    rec = out.eval_records["wsd-1-sqrt"][1]
-    again = run_job({k: rec[k] for k in ("key", "kind", "task", "method", "peak", "seed", "steps", "evals")})
-    assert again["final_loss"] == rec["final_loss"]
-    assert again["curve"] == rec["curve"]
+    for m in ("wsd-1-sqrt", "prodigy", "finder-recommended"):
+        rec = out.eval_records[m][1]
+        again = run_job({k: rec[k] for k in ("key", "kind", "task", "method", "peak", "seed", "steps", "evals",
+                                             "lr_schedule") if k in rec})
+        assert again["test_loss"] == rec["test_loss"] and again["curve"] == rec["curve"]
 
 
 def test_rerun_redoes_nothing(finished: tuple[Path, Any, Counter]) -> None:
@@ -108,6 +157,37 @@ def test_rerun_redoes_nothing(finished: tuple[Path, Any, Counter]) -> None:
     assert counter.keys == []
     assert again.reused == out.ran and again.ran == 0
     assert report.format_table(again) == report.format_table(out)
+
+
+def test_cache_reuses_only_matching_fingerprints(finished: tuple[Path, Any, Counter], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from glideslope import cosine
+
+    path, _, _ = finished
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(path.read_bytes())
+    # a changed schedule: only that method runs again (grid and reporting seeds)
+    changed = methods_mod.Method("cosine", "cosine to 10%", lambda n: cosine(end=0.1).bind(total_steps=n))
+    monkeypatch.setitem(methods_mod.METHODS, "cosine", changed)
+    counter = Counter()
+    run_benchmark(_cfg(copy), progress=False, run=counter)
+    assert len(counter.keys) == 2 + 2 and all("method=cosine|" in k for k in counter.keys)
+    monkeypatch.undo()
+    # changed data: nothing is reused
+    task = get_task("digits")
+    monkeypatch.setitem(task._data, "fingerprint", "0" * 16)
+    counter = Counter()
+    run_benchmark(_cfg(copy), progress=False, run=counter)
+    assert len(counter.keys) == N_JOBS
+
+
+def test_missing_package_skips_its_method_with_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "prodigyopt", None)  # import prodigyopt -> ImportError
+    out = run_benchmark(_cfg(tmp_path / "m.jsonl", methods=("constant", "prodigy", "dadapt-adam")), progress=False)
+    assert set(out.eval_records) == {"constant", "dadapt-adam"}
+    assert len(out.skipped) == 1 and out.skipped[0].startswith("prodigy: skipped, prodigyopt is not installed")
+    assert "\n" not in out.skipped[0]
+    assert "note: prodigy: skipped" in report.format_terminal(out)
 
 
 def test_resume_after_interruption_redoes_only_unfinished(finished: tuple[Path, Any, Counter], tmp_path: Path) -> None:
@@ -124,10 +204,32 @@ def test_resume_after_interruption_redoes_only_unfinished(finished: tuple[Path, 
     assert len(c2.keys) == len(counter.keys) - k
     assert not kept & set(c2.keys)  # nothing finished was redone
     assert resumed.reused == k
-    # the resumed outcome is the same as the uninterrupted one (runs are deterministic)
-    for m in METHODS:
-        assert [r["final_loss"] for r in resumed.eval_records[m]] == [r["final_loss"] for r in out.eval_records[m]]
-    assert len(load_results(cut)) == len(counter.keys)
+    for m in METHODS:  # the resumed outcome is the uninterrupted one (runs are deterministic)
+        assert [r["test_loss"] for r in resumed.eval_records[m]] == [r["test_loss"] for r in out.eval_records[m]]
+
+
+def test_task_splits_are_disjoint() -> None:
+    task = get_task("digits")
+    model = task.model(0)
+    assert task.evaluate(model, "val", final=True) != task.evaluate(model, "test", final=True)
+    with pytest.raises(ValueError, match="test split is evaluated only at the end"):
+        task.evaluate(model, "test")
+    with pytest.raises(ValueError, match="split must be 'val' or 'test'"):
+        task.evaluate(model, "train", final=True)
+    (xv, _), (xt, _) = task._data["val_full"][0], task._data["test_full"][0]
+    rows = {tuple(r.tolist()) for r in task._data["x"]}
+    assert not rows & {tuple(r.tolist()) for r in xv[:50]} or len(rows) < 1500  # held out, not resampled
+    assert not torch.equal(xv, xt)
+
+
+def test_charlm_holds_out_whole_files_for_validation_and_test() -> None:
+    task = get_task("charlm")
+    files = task._data["files"]
+    val = [f for i, f in enumerate(files) if i % 16 == 7]
+    test = [f for i, f in enumerate(files) if i % 16 == 15]
+    assert val and test and not set(val) & set(test)
+    xv, xt = task._data["val_full"][0][0], task._data["test_full"][0][0]
+    assert xv.shape == xt.shape and not torch.equal(xv, xt)
 
 
 def test_sigint_then_resume(tmp_path: Path) -> None:
@@ -143,14 +245,19 @@ def test_sigint_then_resume(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
     before = load_results(path)
-    total = 10 * 3 + 1 + 10 * 1 + 2
+    from glideslope.bench.methods import DEFAULT_METHODS
+    from glideslope.bench.methods import METHODS as ALL
+
+    gridded = sum(1 for m in DEFAULT_METHODS if ALL[m].tuning == "grid")
+    finder = any(ALL[m].tuning == "finder" for m in DEFAULT_METHODS)
+    total = gridded * 3 + finder + len(DEFAULT_METHODS) * 2
     if len(before) >= total:
         pytest.skip("the benchmark finished before it could be interrupted")
     assert proc.returncode != 0
     assert len(before) >= 3
     done = subprocess.run([*cmd, "--no-progress"], capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert f"{total - len(before)} run now, {len(before)} reused" in done.stdout
+    assert f"{total - len(before)} runs now, {len(before)} reused" in done.stdout
     after = load_results(path)
     assert len(after) == total
     for key, rec in before.items():  # finished runs untouched
@@ -178,7 +285,7 @@ def test_cooldown_branches(tmp_path: Path) -> None:
     b = out.wsd[out.lengths[2]][0]
     straight = run_job({**{k: b[k] for k in ("key", "kind", "task", "peak", "seed", "steps", "branch", "cooldown",
                                               "warmup", "shape", "evals")}, "checkpoint": None})
-    assert straight["final_loss"] == pytest.approx(b["final_loss"], rel=1e-6)
+    assert straight["test_loss"] == pytest.approx(b["test_loss"], rel=1e-6)
     assert straight["curve"][-1][1] == pytest.approx(b["curve"][-1][1], rel=1e-6)
     # and the branch did not redo the constant phase
     assert b["lr_curve"][0][0] >= 30
@@ -195,7 +302,8 @@ def test_cooldown_branches(tmp_path: Path) -> None:
         ({"grid": (0.01, -1.0)}, ValueError, r"grid\[1\] must be a learning rate in \(0, 10\], got -1.0"),
         ({"grid": (0.01, 0.01)}, ValueError, "must not repeat"),
         ({"grid": ("0.1",)}, TypeError, r"grid\[0\] must be a number"),
-        ({"seeds": 0}, ValueError, "seeds must be an int in"),
+        ({"seeds": 0}, ValueError, r"seeds \(reporting seeds\) must be an int in"),
+        ({"ray": ""}, ValueError, "ray must be 'auto', 'local' or a Ray address"),
         ({"methods": ("cosine", "adam")}, ValueError, "method must be one of .*got 'adam'"),
         ({"jobs": 0}, ValueError, "jobs must be an int >= 1"),
         ({"evals": 1}, ValueError, "evals must be an int in"),
@@ -217,7 +325,6 @@ def test_grid_parsing() -> None:
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["bench", "--task", "imagenet"], "task must be one of charlm, digits, fashion; got 'imagenet'"),
         (["bench", "--task", "digits", "--steps", "5"], "steps (the step budget) must be an int >= 20; got 5"),
         (["bench", "--task", "digits", "--grid", "1e-3,abc"], "grid entries must be numbers"),
         (["bench", "--task", "digits", "--grid", "0.1,20"], "grid[1] must be a learning rate in (0, 10], got 20.0"),
@@ -253,13 +360,32 @@ def test_cli_find_on_digits(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 def test_cli_bench_on_digits(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     res = tmp_path / "b.jsonl"
     argv = ["bench", "--task", "digits", "--steps", "30", "--grid", "0.03", "--seeds", "2", "--jobs", "2",
-            "--methods", "constant,cosine", "--results", str(res)]
+            "--methods", "warmup-constant,cosine,finder-recommended,prodigy", "--results", str(res)]
     assert main(argv) == 0
     cap = capsys.readouterr()
-    assert "| cosine |" in cap.out and "| constant |" in cap.out
+    lines = cap.out.splitlines()
+    assert lines[0].startswith("glideslope bench: training ") and " to see which schedule wins" in lines[0]
+    assert "| " not in cap.out  # the terminal gets plain text
+    assert "Tuning-free vs the grid-best" in cap.out and "runs now" in cap.out
     assert "runs" in cap.err  # the progress bar
-    assert (tmp_path / "b.png").exists() and (tmp_path / "b.md").exists()
-    assert len(load_results(res)) == 4
+    md = (tmp_path / "b.md").read_text()
+    assert "| cosine |" in md and "| warmup-constant |" in md and "Protocol:" in md
+    assert (tmp_path / "b.png").exists()
+    assert len(load_results(res)) == 2 + 1 + 4 * 2
+
+
+def test_cli_bench_help_shows_examples_tasks_and_methods(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["bench", "--help"])
+    out = capsys.readouterr().out
+    assert "examples:" in out and "glideslope bench --study" in out and "--ray auto" in out
+    for name in ("charlm", "fashion", "digits", "finder-recommended", "prodigy", "dadapt-adam",
+                 "one-cycle-momentum", "warmup-constant"):
+        assert name in out
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "--task", "imagenet"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'imagenet'" in capsys.readouterr().err
 
 
 def test_missing_fashion_data_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,11 +1,19 @@
-"""Offline benchmarks: does a learning-rate schedule help, on real training, on a CPU?
+"""Offline benchmarks: does a learning-rate schedule help, on real training, on a CPU? And
+how close does a tuning-free method come to a grid search?
 
-* :mod:`.tasks`: the training tasks (``charlm`` default, ``fashion``, ``digits``);
-* :mod:`.methods`: the contenders (ten schedules and schedule-free AdamW);
-* :mod:`.train`: one run (the shared training loop, checkpoints, cooldown branches);
-* :mod:`.runner`: planning, parallel execution, the results file and resuming;
-* :mod:`.report`: the table, bootstrap confidence intervals, claim checks and plots;
-* :mod:`.commands`: ``glideslope bench`` and ``glideslope find``.
+* :mod:`.tasks`: the training tasks (``charlm`` default, ``fashion``, ``digits``), each with a
+  validation split (choices) and a test split (reports);
+* :mod:`.methods`: the contenders (schedules on AdamW, one-cycle with and without its momentum
+  cycle, schedule-free AdamW, the finder + ``glideslope.recommend``, Prodigy, D-Adaptation);
+* :mod:`.train`: one run (the shared loop, driven by ``glideslope.torch.ScheduleLR``);
+* :mod:`.tuning`: the LR range test job and the recommendation for a budget;
+* :mod:`.runner`: the protocol (selection seed, reporting seeds), job keys and fingerprints;
+* :mod:`.executor`: the local process pool or Ray, the results file and resuming;
+* :mod:`.stats`: paired t-intervals, ratio intervals, verdicts with an equivalence margin;
+* :mod:`.report`: tables, claims, the terminal summary, plots;
+* :mod:`.study` and :mod:`.study_report`: the budget-scaling study;
+* :mod:`.cooldowns`: WSD cooldowns branched from one run;
+* :mod:`.commands`: ``glideslope bench`` (``glideslope find`` is in :mod:`.find_command`).
 
 Importing this package imports neither torch nor numpy; running a task does.
 """

@@ -34,31 +34,60 @@ def _lr(text: str) -> float:
     return x
 
 
+_EXAMPLES = """\
+examples:
+  glideslope bench                                  # the main job: charlm, {steps} steps, ~10 min on 2 cores
+  glideslope bench --task digits --seeds 2          # seconds: a smoke run
+  glideslope bench --methods warmup-cosine,prodigy --steps 480
+  glideslope bench --study                          # the budget-scaling study (hours on 2 cores)
+  glideslope bench --study --budgets 120,240 --seeds 3
+  glideslope bench --ray auto                       # the same grid as Ray tasks (resumes the same file)
+  glideslope bench --cooldowns --peak 3e-3          # WSD cooldowns branched from one run vs cosine
+
+tasks:
+{tasks}
+
+methods (default set marked *):
+{methods}
+"""
+
+
 def register(sub: Any) -> None:
     """Add the ``bench`` sub-command, and ``find`` (in :mod:`.find_command`)."""
+    from .methods import DEFAULT_METHODS, METHODS
     from .tasks import DEFAULT_TASK, TASKS
 
-    tasks = ", ".join(f"{n} ({TASKS[n].description})" for n in TASKS)
+    tasks = "\n".join(f"  {n:<9} {TASKS[n].description} ({TASKS[n].steps} steps by default)" for n in TASKS)
+    methods = "\n".join(f"  {'*' if n in DEFAULT_METHODS else ' '} {n:<21} {_short(METHODS[n].label)}" for n in METHODS)
     p = sub.add_parser(
         "bench",
-        help="compare LR schedules by real training on a built-in task (CPU, offline)",
+        help="compare LR schedules and tuning-free methods by real training on a built-in task (CPU, offline)",
         description=(
-            "Train the same model with each schedule (same step budget, peak LR tuned per schedule "
-            "on a log grid, paired seeds) and print a table; write a plot and the results file. "
-            "Rerunning with the same results file resumes (finished runs are not redone). "
-            f"Tasks: {tasks}. Default: {DEFAULT_TASK}, under 10 minutes on 2 cores; "
-            "--full reproduces the README's full table."
+            "Train the same model with each contender (same step budget; peak LR chosen per method on seed "
+            "0's validation split, from a grid, the LR finder + glideslope.recommend, or the optimizer's own "
+            "lr=1.0), then report test losses on other seeds with paired 95% t-intervals. Prints a plain-text "
+            "summary; writes the markdown report, a plot and the results file (JSON lines). Rerunning with the "
+            "same results file resumes; records are reused only when their data and schedule fingerprints match."
         ),
+        epilog=_EXAMPLES.format(steps=TASKS[DEFAULT_TASK].steps, tasks=tasks, methods=methods),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--task", default=DEFAULT_TASK, help=f"task name (default {DEFAULT_TASK})")
-    p.add_argument("--full", action="store_true", help="the README's full table: longer runs, 5-point grid, 5 seeds")
+    p.add_argument("--task", default=DEFAULT_TASK, choices=sorted(TASKS), help=f"task (default {DEFAULT_TASK})")
+    p.add_argument("--full", action="store_true", help="the task's long budget, 5-point grid and 5 reporting seeds")
     p.add_argument("--steps", type=_positive_int("--steps"), help="step budget per run (default: the task's)")
     p.add_argument("--grid", help="peak LRs to try, comma-separated (default: the task's, e.g. 1e-3,3e-3,1e-2)")
-    p.add_argument("--seeds", type=_positive_int("--seeds"), help="paired seeds (default 3; 5 with --full)")
-    p.add_argument("--methods", help="comma-separated subset of the methods (default: all)")
-    p.add_argument("--jobs", type=_positive_int("--jobs"), help="worker processes (default: 2 cores)")
+    p.add_argument("--seeds", type=_positive_int("--seeds"),
+                   help="reporting seeds, besides selection seed 0 (default 3; 5 with --full or --study)")
+    p.add_argument("--methods", help="comma-separated methods (see below; default: the starred ones)")
+    p.add_argument("--jobs", type=_positive_int("--jobs"), help="worker processes or Ray CPUs (default: 2)")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="run the jobs on Ray: 'auto' (the running cluster, else a local one), 'local', or an "
+                        "address like ray://host:10001 (needs pip install 'glideslope[ray]')")
     p.add_argument("--results", help="results file, JSON lines (default bench-results/<task>[-full].jsonl)")
-    p.add_argument("--evals", type=_positive_int("--evals"), help="held-out evaluations per run")
+    p.add_argument("--evals", type=_positive_int("--evals"), help="validation evaluations per run")
+    p.add_argument("--study", action="store_true",
+                   help="instead: the budget-scaling study on charlm (see docs/budget-study.md)")
+    p.add_argument("--budgets", help="step budgets of --study, comma-separated (default 60,120,240,480)")
     p.add_argument("--cooldowns", action="store_true",
                    help="instead: WSD cooldowns branched at 25/50/75/100%% of one constant run vs cosine runs")
     p.add_argument("--peak", type=_lr, help="peak LR of --cooldowns (default: the middle of the task's grid)")
@@ -72,6 +101,10 @@ def register(sub: Any) -> None:
     find_command.register(sub)
 
 
+def _short(text: str, n: int = 90) -> str:
+    return text if len(text) <= n else text[: n - 3].rstrip() + "..."
+
+
 def _config(args: argparse.Namespace) -> Any:
     from .methods import DEFAULT_METHODS
     from .runner import BenchConfig, parse_grid
@@ -79,22 +112,45 @@ def _config(args: argparse.Namespace) -> Any:
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip()) if args.methods else DEFAULT_METHODS
     grid = parse_grid(args.grid) if args.grid is not None else None
     return BenchConfig(task=args.task, steps=args.steps, grid=grid, seeds=args.seeds, methods=methods,
-                       full=args.full, jobs=args.jobs, results=args.results, evals=args.evals).validate()
+                       full=args.full, jobs=args.jobs, results=args.results, evals=args.evals,
+                       ray=args.ray).validate()
+
+
+def _budgets(text: str | None) -> tuple[int, ...]:
+    from .study import BUDGETS
+
+    if text is None:
+        return BUDGETS
+    try:
+        out = tuple(int(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise CommandError(f"--budgets must be whole numbers like 120,240; got {text!r}") from None
+    if not out or any(b < 20 for b in out):
+        raise CommandError(f"--budgets must name budgets of at least 20 steps; got {text!r}")
+    return out
 
 
 def run_bench(args: argparse.Namespace) -> int:
     """The ``bench`` command."""
     from . import report
-    from .runner import run_benchmark, run_cooldowns
     from .tasks import TaskUnavailable, get_task
 
-    cfg = _config(args)
+    if args.study:
+        return _run_study(args)
+    if args.budgets is not None:
+        raise CommandError("--budgets only applies with --study")
+    try:
+        cfg = _config(args)
+    except (TypeError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
     try:
         get_task(cfg.task)  # fail early (and in one line) if the data is missing
     except TaskUnavailable as exc:
         raise CommandError(str(exc)) from None
     stem = str(Path(cfg.results).with_suffix(""))
     if args.cooldowns:
+        from .cooldowns import run_cooldowns
+
         if args.results is None:
             cfg.results = stem + "-cooldowns.jsonl"
             stem = stem + "-cooldowns"
@@ -106,26 +162,57 @@ def run_bench(args: argparse.Namespace) -> int:
         text = report.format_cooldowns(out)
         if not args.no_plot:
             text += f"\n\nPlot: {report.plot_cooldowns(out, stem + '.png')}"
-    else:
-        if args.peak is not None:
-            raise CommandError("--peak only applies with --cooldowns")
-        try:
-            res = run_benchmark(cfg, progress=not args.no_progress)
-        except KeyboardInterrupt:
-            return _interrupted(cfg.results)
-        text = report.format_table(res) + "\n\nClaims:\n" + report.format_claims(res)
-        if not args.no_plot:
-            text += f"\n\nPlot: {report.plot(res, stem + '.png')}"
-        text += f"\nRuns: {res.ran} run now, {res.reused} reused from {cfg.results}"
+        Path(stem + ".md").write_text(text + "\n", encoding="utf-8")
+        print(text)
+        print(f"Results: {cfg.results}; report: {stem}.md")
+        return 0
+    if args.peak is not None:
+        raise CommandError("--peak only applies with --cooldowns")
+    from .runner import run_benchmark
+
+    print(report.opening_line(cfg.task, int(cfg.steps), len(cfg.methods), int(cfg.seeds)), flush=True)
+    try:
+        res = run_benchmark(cfg, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        return _interrupted(cfg.results)
+    text = report.format_report(res)
+    if not args.no_plot:
+        text += f"\n\nPlot: {report.plot(res, stem + '.png')}"
     Path(stem + ".md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"Results: {cfg.results}; report: {stem}.md")
+    print()
+    print(report.format_terminal(res))
+    print(f"\n{res.ran} runs now, {res.reused} reused, {res.wall / 60:.1f} min. "
+          f"Report (markdown): {stem}.md; results: {cfg.results}")
     sys.stdout.flush()
     return 0
 
 
+def _run_study(args: argparse.Namespace) -> int:
+    from . import study_report
+    from .study import RESULTS, run_study
+
+    if args.cooldowns or args.peak is not None or args.methods or args.grid or args.steps or args.full:
+        raise CommandError("--study runs its own budgets, grid and methods; it takes only "
+                           "--budgets, --seeds, --jobs, --ray, --results and --no-progress")
+    results = args.results or RESULTS
+    budgets = _budgets(args.budgets)
+    seeds = args.seeds or 5
+    print(f"glideslope bench --study: charlm at {', '.join(map(str, budgets))} steps, {seeds} reporting "
+          "seeds: does the best schedule and peak move with the budget, and how close do tuning-free "
+          "methods come to a grid search?", flush=True)
+    try:
+        outs = run_study(budgets, seeds, args.jobs, results, args.ray, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        return _interrupted(results)
+    stem = str(Path(results).with_suffix(""))
+    Path(stem + ".md").write_text(study_report.format_study(outs) + "\n", encoding="utf-8")
+    print(study_report.format_study_terminal(outs))
+    print(f"\nReport (markdown): {stem}.md; results: {results}")
+    return 0
+
+
 def _interrupted(results: str) -> int:
-    from .runner import load_results
+    from .executor import load_results
 
     sys.stderr.write(
         f"\nglideslope bench: interrupted; {len(load_results(results))} finished runs are saved in "

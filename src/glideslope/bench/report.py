@@ -1,9 +1,14 @@
-"""Tables, confidence intervals, claim checks and plots for benchmark outcomes.
+"""Tables, intervals, verdicts, the terminal summary and plots for benchmark outcomes.
 
-The paired difference of a method to the best one is the mean over seeds of
-``loss(method, seed) - loss(best, seed)`` (same seed: same initial weights, same batches);
-its 95% confidence interval is a percentile bootstrap over seeds (10,000 resamples, fixed RNG).
-With few seeds that interval is coarse: read it as "how consistent the gap is across seeds".
+Everything reported is a **test** loss on the **reporting seeds** (never the selection seed
+that chose the peaks). A method is compared with the best one by the paired difference over
+seeds (same seed: same initial weights, same batches) and its 95% paired t-interval
+(:mod:`.stats`); "matches" means the whole interval lies within an explicit equivalence
+margin (±1% of the best loss), printed beside the verdict. With 3 seeds the interval is wide,
+and the verdict then says "cannot tell".
+
+The markdown (:func:`format_report`) goes to the report file; the terminal gets the plain
+text of :func:`format_terminal`.
 """
 
 from __future__ import annotations
@@ -11,15 +16,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..finder import SUGGESTIONS
 from .methods import METHODS
-from .runner import BenchOutcome, CooldownOutcome
+from .runner import BenchOutcome
+from .stats import MARGIN, paired_diff, paired_ratio, verdict
 from .tasks import TASKS
 
 
 def _loss(r: dict[str, Any]) -> float:
-    fl = r.get("final_loss")
-    return math.inf if fl is None else float(fl)
+    v = r.get("test_loss")
+    return math.inf if v is None else float(v)
+
+
+def losses(recs: list[dict[str, Any]]) -> dict[int, float]:
+    """Test loss by seed (inf for a diverged run)."""
+    return {int(r["seed"]): _loss(r) for r in recs}
 
 
 def mean_std(xs: list[float]) -> tuple[float, float]:
@@ -32,226 +42,227 @@ def mean_std(xs: list[float]) -> tuple[float, float]:
     return m, math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1))
 
 
-def bootstrap_ci(
-    diffs: list[float], level: float = 0.95, resamples: int = 10_000, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile-bootstrap CI of the mean of paired differences."""
-    import numpy as np
-
-    d = np.asarray(diffs, dtype=float)
-    if len(d) == 0 or not np.all(np.isfinite(d)):
-        return math.nan, math.nan
-    if len(d) == 1:
-        return float(d[0]), float(d[0])
-    rng = np.random.default_rng(seed)
-    means = d[rng.integers(0, len(d), size=(resamples, len(d)))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(lo), float(hi)
+def tuning_runs(out: BenchOutcome, method: str) -> float:
+    """The compute a method spent choosing its peak, in runs of the budget: the grid's size,
+    or the finder's sweep plus one run, or one run."""
+    m = METHODS[method]
+    steps = int(out.config.steps or 1)
+    if m.tuning == "grid":
+        return float(len(out.config.grid or ()))
+    if m.tuning == "finder" and out.finder is not None:
+        return 1.0 + int(out.finder.get("sweep_steps", 0)) / steps
+    return 1.0
 
 
-def paired(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> tuple[float, float, float]:
-    """Mean paired difference ``a - b`` over shared seeds, with its bootstrap CI."""
-    bs = {r["seed"]: _loss(r) for r in b}
-    diffs = [_loss(r) - bs[r["seed"]] for r in a if r["seed"] in bs]
-    if not diffs or any(not math.isfinite(x) for x in diffs):
-        return math.inf, math.nan, math.nan
-    lo, hi = bootstrap_ci(diffs)
-    return sum(diffs) / len(diffs), lo, hi
-
-
-def steps_to(r: dict[str, Any], target: float) -> int | None:
-    """First evaluation step at which the run's (small held-out set) loss is <= target."""
-    for step, loss, *_ in r.get("curve", []):
-        if loss is not None and loss <= target:
-            return int(step)
-    return None
-
-
-def targets(out: BenchOutcome) -> dict[int, float] | None:
-    """The targets of "steps to target", per seed: where the fixed-LR run of that seed ends
-    (its last evaluated held-out loss), i.e. what constant LR reaches with the whole budget.
-    A method's steps-to-target on seed ``s`` is the first evaluation at or below ``targets[s]``
-    (the fixed-LR run itself: the last step). None without a constant run."""
-    rows = out.eval_records.get("constant")
-    if not rows:
-        return None
-    return {
-        int(r["seed"]): float(r["curve"][-1][1])
-        for r in rows
-        if r.get("curve") and r["curve"][-1][1] is not None and r["final_loss"] is not None
-    }
-
-
-def target_loss(out: BenchOutcome) -> float | None:
-    """Mean of :func:`targets` over seeds (for the table's header)."""
-    t = targets(out)
-    return sum(t.values()) / len(t) if t else None
+def grid_best(out: BenchOutcome) -> str | None:
+    """The gridded method whose chosen (method, peak) had the lowest selection-seed
+    validation loss: what a grid search over every gridded method would train."""
+    def val(m: str) -> float:
+        r = next(r for r in out.grid_records[m] if r["peak"] == out.best[m])
+        return math.inf if r.get("val_loss") is None else float(r["val_loss"])
+    return min(out.grid_records, key=val) if out.grid_records else None
 
 
 def summary(out: BenchOutcome) -> list[dict[str, Any]]:
-    """One row per method, sorted by mean final loss: the numbers of the table."""
+    """One row per method, sorted by mean test loss over the reporting seeds."""
     has_acc = TASKS[out.config.task].has_accuracy
     rows = []
     for m, recs in out.eval_records.items():
         loss_m, loss_s = mean_std([_loss(r) for r in recs])
-        acc = mean_std([float(r["final_acc"]) for r in recs if r.get("final_acc") is not None]) if has_acc else None
+        acc = mean_std([float(r["test_acc"]) for r in recs if r.get("test_acc") is not None]) if has_acc else None
         rows.append({"method": m, "peak": out.best[m], "loss": loss_m, "loss_std": loss_s, "acc": acc,
-                     "wall": sum(r["wall"] for r in recs) / len(recs),
-                     "diverged": sum(1 for r in recs if r.get("final_loss") is None), "n": len(recs)})
+                     "wall": sum(r["wall"] for r in recs) / len(recs), "runs": tuning_runs(out, m),
+                     "diverged": sum(1 for r in recs if r.get("test_loss") is None), "n": len(recs)})
     rows.sort(key=lambda r: (r["loss"], r["method"]))
     best = rows[0]["method"]
-    tgt = targets(out)
+    ref = losses(out.eval_records[best])
     for row in rows:
-        row["diff"] = paired(out.eval_records[row["method"]], out.eval_records[best])
-        if tgt:
-            row["steps_to_target"] = [
-                steps_to(r, tgt[r["seed"]]) for r in out.eval_records[row["method"]] if r["seed"] in tgt
-            ]
-        else:
-            row["steps_to_target"] = None
+        d, lo, hi, _n = paired_diff(losses(out.eval_records[row["method"]]), ref)
+        row["diff"] = (d, lo, hi)
+        base = rows[0]["loss"]
+        row["verdict"] = ("best" if row["method"] == best
+                          else verdict(lo / base, hi / base) if math.isfinite(base) and math.isfinite(d)
+                          else "cannot tell")
     return rows
 
 
-def _fmt_steps(st: list[int | None] | None, steps: int) -> str:
-    if st is None:
+def tuning_free(out: BenchOutcome) -> list[dict[str, Any]]:
+    """The tuning-free rows: each method not tuned on the grid, against the grid-best, as a
+    test-loss ratio with its 95% interval, a verdict at the ±1% margin, and its tuning
+    compute as a fraction of the whole grid's (every gridded method at every grid LR)."""
+    ref_m = grid_best(out)
+    if ref_m is None:
+        return []
+    ref = losses(out.eval_records[ref_m])
+    grid_runs = sum(tuning_runs(out, m) for m in out.grid_records)
+    rows: list[dict[str, Any]] = []
+    for m, recs in out.eval_records.items():
+        if METHODS[m].tuning == "grid":
+            continue
+        r, lo, hi, n = paired_ratio(losses(recs), ref)
+        rows.append({"method": m, "reference": ref_m, "ratio": r, "low": lo, "high": hi, "n": n,
+                     "verdict": verdict(lo, hi, ratio=True), "compute": tuning_runs(out, m) / grid_runs,
+                     "peak": out.best[m]})
+    rows.sort(key=lambda x: float(x["ratio"]))
+    return rows
+
+
+def _pct(diff: tuple[float, float, float], base: float) -> str:
+    d, lo, hi = diff
+    if not (math.isfinite(d) and math.isfinite(base)):
         return "-"
-    if any(s is None for s in st):
-        ok = [s for s in st if s is not None]
-        return f"> {steps} ({len(ok)}/{len(st)})" if len(ok) < len(st) else "-"
-    vals = [s for s in st if s is not None]
-    return f"{sum(vals) / len(vals):.0f}"
+    if math.isnan(lo):
+        return f"{100 * d / base:+.2f}%"
+    return f"{100 * d / base:+.2f}% [{100 * lo / base:+.2f}, {100 * hi / base:+.2f}]"
+
+
+def protocol_line(out: BenchOutcome) -> str:
+    """One sentence: what was chosen on what, and what is reported."""
+    cfg = out.config
+    n = cfg.seeds
+    return (f"Protocol: peaks chosen on seed 0's validation loss; reported: test loss on seeds 1-{n} "
+            f"({n} paired seeds), Δ with its 95% paired t-interval; \"matches\" = the interval lies within "
+            f"±{100 * MARGIN:g}% of the best loss.")
 
 
 def format_table(out: BenchOutcome) -> str:
-    """The main table (markdown), the whole LR grid, and the finder's suggestions."""
+    """The main table (markdown), the whole LR grid, and the finder's recommendation."""
     cfg = out.config
     assert cfg.grid is not None and cfg.steps is not None
     rows = summary(out)
     has_acc = TASKS[cfg.task].has_accuracy
-    tgt = target_loss(out)
     lines = [
-        f"Task `{cfg.task}`: {cfg.steps} steps per run, {cfg.seeds} paired seeds, peak LR tuned on seed 0 "
-        f"over {', '.join(f'{g:g}' for g in cfg.grid)} (AdamW)."
-        + (f" Steps to target: first evaluation at or below the fixed-LR run's final held-out loss on "
-           f"the same seed (mean target {tgt:.4f}; evaluations every {cfg.steps // (cfg.evals or 1)} steps)."
-           if tgt is not None else ""),
+        f"Task `{cfg.task}`: {cfg.steps} steps per run; grid {', '.join(f'{g:g}' for g in cfg.grid)} (AdamW "
+        "unless the method says otherwise).",
         "",
-        "| method | peak LR | final val loss | " + ("accuracy | " if has_acc else "")
-        + "Δ to best (95% CI) | steps to target | wall s/run |",
-        "|---|---|---|" + ("---|" if has_acc else "") + "---|---|---|",
+        protocol_line(out),
+        "",
+        "| method | peak LR | test loss | " + ("test accuracy | " if has_acc else "")
+        + "Δ to best (95% CI) | verdict | tuning runs | wall s/run |",
+        "|---|---|---|" + ("---|" if has_acc else "") + "---|---|---|---|",
     ]
-    best = rows[0]["method"]
+    base = rows[0]["loss"]
     for r in rows:
         loss = "diverged" if not math.isfinite(r["loss"]) else f"{r['loss']:.4f} ± {r['loss_std']:.4f}"
-        if r["diverged"] and math.isfinite(r["loss"]):
-            loss += f" ({r['diverged']} diverged)"
         acc = ""
         if has_acc:
             a = r["acc"]
             acc = (f"{100 * a[0]:.2f}% ± {100 * a[1]:.2f} | " if a and math.isfinite(a[0]) else "- | ")
-        d, lo, hi = r["diff"]
-        if r["method"] == best:
-            diff = "best"
-        elif math.isfinite(d):
-            diff = f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]"
-        else:
-            diff = "-"
-        lines.append(f"| {r['method']} | {r['peak']:.3g} | {loss} | {acc}{diff} | "
-                     f"{_fmt_steps(r['steps_to_target'], cfg.steps)} | {r['wall']:.1f} |")
-    lines += ["", "Whole grid (final val loss, seed 0; * = chosen peak):", "",
+        diff = "-" if r["verdict"] == "best" else _pct(r["diff"], base)
+        lines.append(f"| {r['method']} | {r['peak']:.3g} | {loss} | {acc}{diff} | {r['verdict']} | "
+                     f"{r['runs']:.2g} | {r['wall']:.1f} |")
+    lines += ["", "Whole grid (validation loss, seed 0; * = chosen peak):", "",
               "| method | " + " | ".join(f"{g:g}" for g in cfg.grid) + " |",
               "|---|" + "---|" * len(cfg.grid)]
     for m, recs in out.grid_records.items():
         cells = []
         for r in recs:
-            c = "diverged" if r.get("final_loss") is None else f"{r['final_loss']:.4f}"
+            c = "diverged" if r.get("val_loss") is None else f"{r['val_loss']:.4f}"
             cells.append(c + ("*" if r["peak"] == out.best[m] else ""))
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
     edge = [m for m in out.grid_records if len(cfg.grid) > 1 and out.best[m] in (cfg.grid[0], cfg.grid[-1])]
     if edge:
         lines += ["", f"Note: the chosen peak is at the edge of the grid for {', '.join(edge)}; "
                       "a wider --grid may find a better one."]
-    if out.finder is not None:
-        f = out.finder["finder"]
-        lines += ["", f"LR finder (seed 0, {len(f['lrs'])} steps, {f['stop_reason']}):"]
-        for name in SUGGESTIONS:  # a fixed order (the results file sorts keys)
-            if name in f["suggestions"]:
-                s = f["suggestions"][name]
-                lines.append(f"- {name}: {s['lr']:.3g} ({s['reason']})")
+    tf = tuning_free(out)
+    if tf:
+        lines += ["", f"Tuning-free: test-loss ratio to the grid-best ({tf[0]['reference']} at "
+                      f"{out.best[tf[0]['reference']]:g}, chosen on validation), 95% t-interval, and tuning "
+                      "compute as a fraction of the whole grid's:", "",
+                  "| method | ratio to grid-best (95% CI) | verdict | compute |", "|---|---|---|---|"]
+        for t in tf:
+            lines.append(f"| {t['method']} | {t['ratio']:.4f} [{t['low']:.4f}, {t['high']:.4f}] | {t['verdict']} | "
+                         f"{100 * t['compute']:.1f}% |")
+    if out.recommended is not None:
+        lines += ["", f"glideslope.recommend for {cfg.steps} steps: `{out.recommended['spec']}`"]
+        lines += [f"- {k}: {v}" for k, v in out.recommended["reasons"].items()]
+    if out.skipped:
+        lines += [""] + [f"Note: {n}" for n in out.skipped]
     lines += ["", "Methods: " + "; ".join(f"{m} = {METHODS[m].label}" for m in out.eval_records)]
     return "\n".join(lines)
 
 
 def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
-    """Check the design notes' claims on this outcome: ``(claim, verdict, evidence)`` each.
-
-    Verdicts: ``holds`` / ``does not hold`` / ``not tested`` (a method is missing). A gap
-    "holds" when its 95% CI excludes 0 in the claimed direction; "matches" claims hold when
-    the CI of the gap includes 0 or favours the claimant.
-    """
+    """The design notes' claims on this outcome: ``(claim, verdict, evidence)`` each, with the
+    verdict of :func:`.stats.verdict` (``better``/``worse``/``matches (within ±1%)``/``cannot
+    tell``) read in the claim's direction."""
     ev = out.eval_records
-    rows = {r["method"]: r for r in summary(out)}
     res: list[tuple[str, str, str]] = []
 
-    def gap(a: str, b: str) -> tuple[float, float, float]:
-        return paired(ev[a], ev[b])
+    def cmp(a: str, b: str) -> tuple[str, str]:
+        base = mean_std([_loss(r) for r in ev[b]])[0]
+        d, lo, hi, n = paired_diff(losses(ev[a]), losses(ev[b]))
+        if not (math.isfinite(d) and math.isfinite(base)):
+            return "cannot tell", f"{a} − {b}: a run diverged"
+        v = verdict(lo / base, hi / base)
+        return v, f"{a} − {b} = {_pct((d, lo, hi), base)} of {b}'s loss, n={n}"
 
-    def txt(a: str, b: str) -> str:
-        d, lo, hi = gap(a, b)
-        return f"{a} − {b} = {d:+.4f} [{lo:+.4f}, {hi:+.4f}]"
+    def say(claim: str, a: str, b: str, good: tuple[str, ...]) -> None:
+        v, txt = cmp(a, b)
+        holds = "holds" if v in good or (v.startswith("matches") and "matches" in good) else (
+            "cannot tell" if v == "cannot tell" else "does not hold")
+        res.append((claim, holds, f"{txt}: {v}"))
 
-    scheduled = [m for m in rows if m not in ("constant", "schedule-free", "plateau")]
-    if "constant" in ev and scheduled:
-        # the pre-registered comparison is plain cosine (the notes' example); the best schedule
-        # is reported too, but picking the best of several is biased in its favour
-        primary = "cosine" if "cosine" in ev else min(scheduled, key=lambda m: rows[m]["loss"])
-        bs = min(scheduled, key=lambda m: rows[m]["loss"])
-        d, lo, _hi = gap("constant", primary)
-        pct = 100 * d / rows["constant"]["loss"] if math.isfinite(d) else math.nan
-        extra = f"; best schedule: {txt('constant', bs)}" if bs != primary else ""
-        res.append(("a schedule beats a fixed LR",
-                    "holds" if lo > 0 else "does not hold",
-                    f"{txt('constant', primary)} ({pct:.1f}% of the fixed-LR loss){extra}"))
-    if "one-cycle" in ev and "constant" in ev:
-        st = rows["one-cycle"]["steps_to_target"]
-        steps = out.config.steps or 0
-        if st and all(s is not None for s in st):
-            mean_st = sum(s for s in st if s is not None) / len(st)
-            ratio = steps / mean_st
-            res.append(("one-cycle trains many times faster",
-                        "holds" if ratio >= 3 else "does not hold",
-                        f"one-cycle reaches fixed LR's final loss (same seed) at step {mean_st:.0f} of {steps}: "
-                        f"{ratio:.2f}x faster (claim: ~10x)"))
-        else:
-            res.append(("one-cycle trains many times faster", "does not hold",
-                        "one-cycle does not reach fixed LR's final loss within the budget on every seed"))
+    if "constant" in ev and "warmup-constant" in ev:
+        say("a 5% warmup helps a constant LR", "warmup-constant", "constant", ("better",))
+    for sched in ("warmup-cosine", "linear-to-zero", "wsd-1-sqrt"):
+        if sched in ev and "warmup-constant" in ev:
+            say(f"{sched} beats the warmup-constant control", sched, "warmup-constant", ("better",))
+    if "one-cycle-momentum" in ev and "one-cycle" in ev:
+        say("cycling beta1 helps one-cycle", "one-cycle-momentum", "one-cycle", ("better",))
     if "cosine" in ev and "plateau" in ev:
-        _d, lo, _hi = gap("plateau", "cosine")
-        cuts = [r.get("plateau_reductions") or 0 for r in ev["plateau"]]
-        res.append(("cosine beats reduce-on-plateau", "holds" if lo > 0 else "does not hold",
-                    txt("plateau", "cosine") + f"; the plateau rule fired {sum(cuts) / len(cuts):.1f} times "
-                    "per run on average"))
-    cos = [m for m in ("cosine", "warmup-cosine") if m in ev]
-    if "wsd-1-sqrt" in ev and cos:
-        c = min(cos, key=lambda m: rows[m]["loss"])
-        d, lo, _hi = gap("wsd-1-sqrt", c)
-        res.append(("WSD with 1-sqrt cooldown matches or beats cosine",
-                    "holds" if (d <= 0 or lo <= 0) else "does not hold", txt("wsd-1-sqrt", c)))
-    if "linear-to-zero" in ev:
-        # among schedules (schedule-free AdamW is a different optimizer, not a schedule)
-        best = min((m for m in rows if m != "schedule-free"), key=lambda m: rows[m]["loss"])
-        if best == "linear-to-zero":
-            res.append(("linear decay to zero is hard to beat", "holds", "linear-to-zero is the best schedule"))
-        else:
-            _d, lo, _hi = gap("linear-to-zero", best)
-            res.append(("linear decay to zero is hard to beat", "holds" if lo <= 0 else "does not hold",
-                        txt("linear-to-zero", best) + " (the best schedule)"))
+        say("cosine beats reduce-on-plateau", "cosine", "plateau", ("better",))
+    if "wsd-1-sqrt" in ev and "warmup-cosine" in ev:
+        say("WSD with 1-sqrt cooldown matches or beats cosine", "wsd-1-sqrt", "warmup-cosine", ("better", "matches"))
+    ref = grid_best(out)
+    if ref is not None:
+        for m in ev:
+            if METHODS[m].tuning != "grid":
+                say(f"{m} matches the grid-best ({ref})", m, ref, ("better", "matches"))
     return res
 
 
 def format_claims(out: BenchOutcome) -> str:
     """The claim checks as a markdown list."""
     return "\n".join(f"- **{c}**: {v}. {e}" for c, v, e in claims(out))
+
+
+def opening_line(out_task: str, steps: int, n_methods: int, seeds: int) -> str:
+    """The line the main job opens with: what it trains and why."""
+    t = TASKS[out_task]()
+    return (f"glideslope bench: training {t.description} for {steps} steps with {n_methods} contenders "
+            f"(peak LR chosen on seed 0's validation split, test loss reported on {seeds} other seeds), "
+            "to see which schedule wins at this budget and how close tuning-free methods come to a grid search.")
+
+
+def format_terminal(out: BenchOutcome) -> str:
+    """Plain-text summary for the terminal: the ranking, the verdicts and the tuning-free rows."""
+    rows = summary(out)
+    cfg = out.config
+    base = rows[0]["loss"]
+    w = max(len(r["method"]) for r in rows)
+    lines = [f"{cfg.task}, {cfg.steps} steps, test loss over seeds 1-{cfg.seeds} "
+             f"(Δ: paired 95% interval; matches = within ±{100 * MARGIN:g}%)", ""]
+    for i, r in enumerate(rows, 1):
+        loss = "diverged" if not math.isfinite(r["loss"]) else f"{r['loss']:.4f}"
+        diff = "" if r["verdict"] == "best" else _pct(r["diff"], base)
+        lines.append(f"{i:>2}. {r['method']:<{w}}  lr {r['peak']:<8.3g} {loss}  {diff:<26} {r['verdict']}")
+    tf = tuning_free(out)
+    if tf:
+        lines += ["", f"Tuning-free vs the grid-best ({tf[0]['reference']}):"]
+        for t in tf:
+            lines.append(f"  {t['method']:<{w}}  ratio {t['ratio']:.4f} [{t['low']:.4f}, {t['high']:.4f}]  "
+                         f"{t['verdict']}, {100 * t['compute']:.1f}% of the grid's compute")
+    for n in out.skipped:
+        lines.append(f"note: {n}")
+    return "\n".join(lines)
+
+
+def format_report(out: BenchOutcome) -> str:
+    """The whole markdown report: the table, the claims and how the runs were obtained."""
+    return (format_table(out) + "\n\nClaims:\n" + format_claims(out)
+            + f"\n\nRuns: {out.ran} run now, {out.reused} reused from {out.config.results}; "
+              f"wall {out.wall / 60:.1f} min.")
 
 
 def plot(out: BenchOutcome, path: str) -> str:
@@ -271,7 +282,7 @@ def plot(out: BenchOutcome, path: str) -> str:
         lc = recs[0].get("lr_curve") or []
         if lc:
             a1.plot([p[0] for p in lc], [p[1] for p in lc], color=color, ls=ls, lw=1.3, label=m)
-        curves = [r["curve"] for r in recs if r.get("curve") and r.get("final_loss") is not None]
+        curves = [r["curve"] for r in recs if r.get("curve") and r.get("test_loss") is not None]
         if curves:
             n = min(len(c) for c in curves)
             xs = [curves[0][k][0] for k in range(n)]
@@ -283,7 +294,7 @@ def plot(out: BenchOutcome, path: str) -> str:
     a1.set_title(f"LR at each method's tuned peak ({out.config.task})")
     a1.legend(fontsize=7)
     a2.set_xlabel("step")
-    a2.set_ylabel("held-out loss (eval subset, mean over seeds)")
+    a2.set_ylabel("validation loss (eval subset, mean over reporting seeds)")
     a2.set_title("validation loss")
     finals = [r["loss"] for r in summary(out) if math.isfinite(r["loss"])]
     if finals:
@@ -300,7 +311,7 @@ def plot(out: BenchOutcome, path: str) -> str:
 # cooldown study
 # ----------------------------------------------------------------------------------------
 
-def format_cooldowns(out: CooldownOutcome) -> str:
+def format_cooldowns(out: Any) -> str:
     """Table: per run length, the WSD cooldown branched from the one constant run vs. a
     separate warmup+cosine run of that length (paired over seeds)."""
     cfg = out.config
@@ -312,7 +323,7 @@ def format_cooldowns(out: CooldownOutcome) -> str:
         f"is branched from its checkpoint, against a separate warmup+cosine run of the same length. "
         f"{cfg.seeds} paired seeds.",
         "",
-        "| branch at | run length | WSD branch loss | cosine run loss | WSD − cosine (95% CI) |"
+        "| branch at | run length | WSD branch test loss | cosine run test loss | WSD − cosine (95% t-interval) |"
         + (" WSD acc | cosine acc |" if has_acc else ""),
         "|---|---|---|---|---|" + ("---|---|" if has_acc else ""),
     ]
@@ -320,12 +331,12 @@ def format_cooldowns(out: CooldownOutcome) -> str:
         w, c = out.wsd[n], out.cosine[n]
         wm, ws = mean_std([_loss(r) for r in w])
         cm, cs = mean_std([_loss(r) for r in c])
-        d, lo, hi = paired(w, c)
+        d, lo, hi, _n = paired_diff(losses(w), losses(c))
         row = (f"| {b} ({100 * b / (cfg.steps or 1):.0f}%) | {n} | {wm:.4f} ± {ws:.4f} | {cm:.4f} ± {cs:.4f} | "
                f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}] |")
         if has_acc:
-            wa = mean_std([float(r["final_acc"]) for r in w if r.get("final_acc") is not None])
-            ca = mean_std([float(r["final_acc"]) for r in c if r.get("final_acc") is not None])
+            wa = mean_std([float(r["test_acc"]) for r in w if r.get("test_acc") is not None])
+            ca = mean_std([float(r["test_acc"]) for r in c if r.get("test_acc") is not None])
             row += f" {100 * wa[0]:.2f}% | {100 * ca[0]:.2f}% |"
         lines.append(row)
     total_wsd = (cfg.steps or 0) + sum(n - b for b, n in zip(out.branches, out.lengths))
@@ -334,7 +345,7 @@ def format_cooldowns(out: CooldownOutcome) -> str:
     return "\n".join(lines)
 
 
-def plot_cooldowns(out: CooldownOutcome, path: str) -> str:
+def plot_cooldowns(out: Any, path: str) -> str:
     """Loss curves of the constant run, its branched cooldowns and the cosine runs (seed 0)."""
     import matplotlib
 

@@ -1,37 +1,39 @@
-"""Plan, run (on every core), record and resume a benchmark.
+"""Plan and run a benchmark under the protocol of :mod:`glideslope.bench`, and resume it.
 
-The plan is a list of *jobs* (dicts, see :mod:`glideslope.bench.train`), each with a ``key``
-that says everything that determines its result (task, method, peak, seed, steps, ...).
-Finished jobs are appended to a JSON-lines results file as they finish; on a later call with
-the same file, jobs whose key is already there are not run again, so an interrupted benchmark
-resumes where it stopped (a half-written last line is ignored).
+The protocol, for every method of the config:
 
-The main benchmark runs in two stages:
+1. **selection** on seed 0: a gridded method runs at every peak LR of the grid, and the
+   peak with the lowest final *validation* loss wins; a finder-tuned method runs one LR range
+   test and takes :func:`glideslope.recommend`'s schedule; an untuned one (Prodigy,
+   D-Adaptation) uses its authors' ``lr=1.0``;
+2. **reporting** on seeds ``1..seeds``: every method at its chosen peak, the same seeds for
+   all methods (paired); only these runs' *test* losses are reported.
 
-1. the grid: every method at every peak LR of the grid, on the first seed (and the LR range
-   test, for ``finder-one-cycle``);
-2. the evaluation: every method at its best peak (lowest final validation loss on the first
-   seed) on the remaining seeds; the seeds are the same for all methods (paired).
+A job's key names everything that determines its record: the task and its data fingerprint,
+the method and its schedule fingerprint, the optimizer package's version, the peak, seed,
+steps and evaluations. The results cache (:mod:`.executor`) reuses a record only when its
+key matches, so a changed schedule, recommendation, data set or optimizer version runs again.
+Records also carry the Python and torch versions (not part of the key).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import sys
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from .executor import Progress, execute, load_results
 from .methods import DEFAULT_METHODS, METHODS, check_methods
-from .tasks import TASKS, Task
+from .tasks import TASKS, get_task
+from .tuning import finder_code, finder_settings, recommend_for
 
-SCHEMA = 1
-#: Which LR-finder suggestion ``finder-one-cycle`` peaks at (glideslope's default).
-FINDER_SUGGESTION = "steepest"
+#: Version of the job keys (2: validation/test splits and fingerprints).
+SCHEMA = 2
+#: The selection seed.
+SELECTION_SEED = 0
 
 
 # ----------------------------------------------------------------------------------------
@@ -47,12 +49,15 @@ class BenchConfig:
         task: task name (``charlm``, ``fashion``, ``digits``).
         steps: step budget of every run (None: the task's default, or its ``full_steps``).
         grid: peak learning rates to try (None: the task's grid, or its ``full_grid``).
-        seeds: number of seeds (paired across methods); the first one tunes the peak.
-        methods: method names (default: all).
-        full: use the task's full budget, grid and 5 seeds (the README's full table).
-        jobs: worker processes (default: the number of CPU cores).
+        seeds: number of *reporting* seeds (paired across methods): seeds ``1..seeds``.
+            Seed 0 is the selection seed: the grid and the finder run on it, and it is never
+            reported.
+        methods: method names (default: the main job's set, :data:`.methods.DEFAULT_METHODS`).
+        full: use the task's full budget, grid and 5 reporting seeds.
+        jobs: worker processes or Ray CPUs (default: up to 2 cores).
         results: the JSON-lines results file (default ``bench-results/<task>[-full].jsonl``).
-        evals: evaluations per run (None: the task's default).
+        evals: validation evaluations per run (None: the task's default).
+        ray: None for the local process pool; ``"auto"``, ``"local"`` or a Ray address.
     """
 
     task: str = "charlm"
@@ -64,7 +69,7 @@ class BenchConfig:
     jobs: int | None = None
     results: str | None = None
     evals: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    ray: str | None = None
 
     def validate(self) -> BenchConfig:
         """Check every field; fill in the task's defaults; return self."""
@@ -81,7 +86,7 @@ class BenchConfig:
         if self.seeds is None:
             self.seeds = 5 if self.full else 3
         if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or not 1 <= self.seeds <= 100:
-            raise ValueError(f"seeds must be an int in [1, 100]; got {self.seeds!r}")
+            raise ValueError(f"seeds (reporting seeds) must be an int in [1, 100]; got {self.seeds!r}")
         self.methods = check_methods(tuple(self.methods))
         if self.jobs is None:
             self.jobs = max(1, min(os.cpu_count() or 1, 2 if self.task != "digits" else 1))
@@ -91,6 +96,8 @@ class BenchConfig:
             self.evals = t.evals
         if isinstance(self.evals, bool) or not isinstance(self.evals, int) or not 2 <= self.evals <= self.steps:
             raise ValueError(f"evals must be an int in [2, steps={self.steps}]; got {self.evals!r}")
+        if self.ray is not None and (not isinstance(self.ray, str) or not self.ray.strip()):
+            raise ValueError(f"ray must be 'auto', 'local' or a Ray address like ray://host:10001; got {self.ray!r}")
         if self.results is None:
             self.results = str(Path("bench-results") / f"{self.task}{'-full' if self.full else ''}.jsonl")
         return self
@@ -128,357 +135,160 @@ def parse_grid(text: str) -> tuple[float, ...]:
     return check_grid(vals)
 
 
-# ----------------------------------------------------------------------------------------
-# results file
-# ----------------------------------------------------------------------------------------
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    return x
-
-
-def load_results(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Finished records by key; lines that do not parse (an interrupted write) are skipped."""
-    p = Path(path)
-    out: dict[str, dict[str, Any]] = {}
-    if not p.exists():
-        return out
-    with p.open(encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(rec, dict) and "key" in rec:
-                out[rec["key"]] = rec
-    return out
-
-
-def append_result(path: str | Path, record: dict[str, Any]) -> None:
-    """Append one record as a line, flushed to disk (so an interruption loses at most the
-    runs still in flight)."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(_clean(record), sort_keys=True, allow_nan=False)
-    needs_nl = p.exists() and p.stat().st_size > 0 and not p.read_bytes().endswith(b"\n")
-    with p.open("a", encoding="utf-8") as fh:
-        if needs_nl:  # a half-written line from an interrupted run: end it, so it stays alone
-            fh.write("\n")
-        fh.write(line + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-# ----------------------------------------------------------------------------------------
-# progress bar (stderr)
-# ----------------------------------------------------------------------------------------
-
-class Progress:
-    """A one-line progress bar on stderr (redrawn in place on a terminal; on anything else a
-    line at every 10% so logs stay short)."""
-
-    def __init__(self, total: int, label: str, stream: TextIO | None = None, enabled: bool = True) -> None:
-        self.total, self.label, self.done = total, label, 0
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = enabled
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.t0 = time.perf_counter()
-        self._last_decile = -1
-
-    def advance(self, note: str = "") -> None:
-        self.done += 1
-        self.draw(note)
-
-    def draw(self, note: str = "") -> None:
-        if not self.enabled or self.total <= 0:
-            return
-        frac = self.done / self.total
-        width = 28
-        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
-        el = time.perf_counter() - self.t0
-        eta = el / self.done * (self.total - self.done) if self.done else float("nan")
-        eta_s = f"eta {eta / 60:4.1f} min" if math.isfinite(eta) else "eta   ?"
-        text = f"{self.label} [{bar}] {self.done}/{self.total} runs  {el / 60:4.1f} min  {eta_s}  {note}"
-        if self.tty:
-            self.stream.write("\r" + text[:150].ljust(150))
-            if self.done >= self.total:
-                self.stream.write("\n")
-        else:
-            decile = int(frac * 10)
-            if decile != self._last_decile or self.done >= self.total:
-                self._last_decile = decile
-                self.stream.write(text + "\n")
-        self.stream.flush()
-
-
-# ----------------------------------------------------------------------------------------
-# execution
-# ----------------------------------------------------------------------------------------
-
-def _init_worker() -> None:
-    import signal
-
-    import torch
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    torch.set_num_threads(1)
-
-
-def execute(
-    jobs: list[dict[str, Any]],
-    results: str | Path,
-    n_workers: int,
-    progress: Progress | None = None,
-    run: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Run the jobs not yet in ``results`` (in ``n_workers`` processes, one torch thread
-    each), appending each record as it finishes; return all records of ``jobs`` by key."""
-    from .train import run_job
-
-    fn = run or run_job
-    done = load_results(results)
-    todo = [j for j in jobs if j["key"] not in done]
-    if progress is not None:
-        progress.done += len(jobs) - len(todo)
-        progress.draw("(resumed)" if len(jobs) != len(todo) else "")
-    if n_workers <= 1 or len(todo) <= 1:
-        for j in todo:
-            rec = fn({**j, "threads": 1})
-            append_result(results, rec)
-            done[j["key"]] = rec
-            if progress is not None:
-                progress.advance(_note(rec))
-    elif todo:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("spawn")
-        by_key = {j["key"]: j for j in todo}
-        # a Pool (not ProcessPoolExecutor): terminate() stops the runs in flight cleanly on Ctrl-C
-        with ctx.Pool(min(n_workers, len(todo)), initializer=_init_worker) as pool:
-            try:
-                for rec in pool.imap_unordered(fn, [{**j, "threads": 1} for j in todo], chunksize=1):
-                    append_result(results, rec)
-                    done[by_key[rec["key"]]["key"]] = rec
-                    if progress is not None:
-                        progress.advance(_note(rec))
-            except BaseException:
-                pool.terminate()  # interrupted or a run failed: what finished is saved
-                raise
-    return {j["key"]: done[j["key"]] for j in jobs}
-
-
-def _note(rec: dict[str, Any]) -> str:
-    if rec.get("kind") == "finder":
-        return f"finder -> {rec.get('suggested', float('nan')):.2g}"
-    name = rec.get("method") or rec.get("kind")
-    fl = rec.get("final_loss")
-    return f"{name} lr={rec.get('peak', 0):.2g} s{rec.get('seed')}: " + (f"{fl:.4f}" if fl is not None else "diverged")
-
-
 def job_key(**parts: Any) -> str:
     """A results-file key from the fields that determine a run's outcome."""
     return "|".join(f"{k}={parts[k]}" for k in sorted(parts)) + f"|schema={SCHEMA}"
 
 
-def run_job_spec(cfg: BenchConfig, method: str, peak: float, seed: int) -> dict[str, Any]:
-    """The job dict of one main-benchmark run."""
-    assert cfg.steps is not None and cfg.evals is not None
-    return {
-        "key": job_key(task=cfg.task, kind="run", method=method, peak=f"{peak:.6g}", seed=seed,
-                       steps=cfg.steps, evals=cfg.evals),
-        "kind": "run", "task": cfg.task, "method": method, "peak": peak, "seed": seed,
-        "steps": cfg.steps, "evals": cfg.evals,
-    }
+def run_job_spec(cfg: BenchConfig, method: str, peak: float, seed: int,
+                 lr_schedule: dict[str, Any] | None = None, steps: int | None = None) -> dict[str, Any]:
+    """The job dict of one run of ``method``; ``lr_schedule`` (a schedule config) makes the
+    LR schedule absolute (the finder-recommended method)."""
+    from ..config import from_config
+
+    n = int(steps if steps is not None else cfg.steps or 0)
+    m = METHODS[method]
+    if lr_schedule is not None:
+        fp = from_config(lr_schedule).fingerprint()
+        if m.beta1 is not None:
+            fp += "+" + m.beta1(n).fingerprint()
+    else:
+        fp = m.fingerprint(n)
+    pkg = "" if m.optimizer == "adamw" else f"{m.package}-{m.package_version()}"
+    key = job_key(task=cfg.task, kind="run", method=method, peak=f"{peak:.6g}", seed=seed, steps=n,
+                  evals=cfg.evals, data=get_task(cfg.task).fingerprint(), sched=fp, opt=m.optimizer, pkg=pkg)
+    job: dict[str, Any] = {"key": key, "kind": "run", "task": cfg.task, "method": method, "peak": peak,
+                           "seed": seed, "steps": n, "evals": cfg.evals}
+    if lr_schedule is not None:
+        job["lr_schedule"] = lr_schedule
+    return job
 
 
-def finder_job(cfg: BenchConfig, seed: int = 0) -> dict[str, Any]:
-    """The LR range test job for ``finder-one-cycle`` (seed 0, 100 steps from 1e-5 to 1)."""
-    return {
-        "key": job_key(task=cfg.task, kind="finder", seed=seed, start=1e-5, end=1.0, steps=100),
-        "kind": "finder", "task": cfg.task, "seed": seed, "start": 1e-5, "end": 1.0, "steps": 100,
-    }
+def finder_job(cfg: BenchConfig, seed: int = SELECTION_SEED) -> dict[str, Any]:
+    """The LR range test job (selection seed, :func:`glideslope.find_lr`'s defaults; the key
+    holds the finder's code fingerprint)."""
+    settings = finder_settings()
+    key = job_key(task=cfg.task, kind="finder", seed=seed, data=get_task(cfg.task).fingerprint(),
+                  code=finder_code(), **{k: f"{v}" for k, v in settings.items()})
+    return {"key": key, "kind": "finder", "task": cfg.task, "seed": seed, **settings}
 
 
 def best_peak(records: list[dict[str, Any]]) -> float:
-    """The peak with the lowest final loss (a diverged run counts as infinitely bad)."""
+    """The peak with the lowest final validation loss (a diverged run counts as infinitely
+    bad; ties go to the smaller peak)."""
     def score(r: dict[str, Any]) -> float:
-        fl = r.get("final_loss")
-        return math.inf if fl is None else float(fl)
+        v = r.get("val_loss")
+        return math.inf if v is None else float(v)
     return float(min(records, key=lambda r: (score(r), r["peak"]))["peak"])
 
 
 @dataclass
 class BenchOutcome:
-    """What :func:`run_benchmark` produced: the config, every record, and per method the
-    chosen peak."""
+    """What :func:`run_benchmark` produced.
+
+    Attributes:
+        config: the validated config.
+        grid_records: per gridded method, its selection-seed run at every grid LR.
+        eval_records: per method, its reporting-seed runs (seeds ``1..seeds``).
+        best: per method, the peak it ran at (chosen on the grid, recommended, or fixed).
+        finder: the finder job's record (None without a finder-tuned method).
+        recommended: what :func:`glideslope.recommend` gave (None without a finder).
+        skipped: one note per method whose optimizer package is missing.
+        ran, reused: jobs run now, and jobs found in the results file.
+        wall: seconds this call took.
+    """
 
     config: BenchConfig
     grid_records: dict[str, list[dict[str, Any]]]
     eval_records: dict[str, list[dict[str, Any]]]
     best: dict[str, float]
     finder: dict[str, Any] | None
+    recommended: dict[str, Any] | None
+    skipped: list[str]
     ran: int
     reused: int
+    wall: float = 0.0
 
 
-def plan_grid(cfg: BenchConfig) -> list[dict[str, Any]]:
-    """Stage 1: every gridded method at every grid point, first seed; plus the finder."""
-    assert cfg.grid is not None
-    jobs = [run_job_spec(cfg, m, lr, 0) for m in cfg.methods if not METHODS[m].finder for lr in cfg.grid]
-    if any(METHODS[m].finder for m in cfg.methods):
-        jobs.append(finder_job(cfg))
-    return jobs
+class _Plan:
+    """The two stages of one config, planned from what stage 1 returned."""
+
+    def __init__(self, cfg: BenchConfig) -> None:
+        cfg.validate()
+        self.cfg = cfg
+        self.skipped = [note for m in cfg.methods if (note := METHODS[m].available()) is not None]
+        gone = {n.split(":")[0] for n in self.skipped}
+        self.methods = [m for m in cfg.methods if m not in gone]
+        self.gridded = [m for m in self.methods if METHODS[m].tuning == "grid"]
+        self.finder = any(METHODS[m].tuning == "finder" for m in self.methods)
+
+    def stage1(self) -> list[dict[str, Any]]:
+        c = self.cfg
+        assert c.grid is not None
+        jobs = [run_job_spec(c, m, lr, SELECTION_SEED) for m in self.gridded for lr in c.grid]
+        return jobs + ([finder_job(c)] if self.finder else [])
+
+    def choose(self, recs: dict[str, dict[str, Any]]) -> None:
+        c = self.cfg
+        assert c.grid is not None
+        self.grid_records = {m: [recs[run_job_spec(c, m, lr, SELECTION_SEED)["key"]] for lr in c.grid]
+                             for m in self.gridded}
+        self.best = {m: best_peak(r) for m, r in self.grid_records.items()}
+        self.finder_rec = recs[finder_job(c)["key"]] if self.finder else None
+        self.recommended = recommend_for(self.finder_rec, int(c.steps or 0)) if self.finder_rec else None
+        for m in self.methods:
+            if METHODS[m].tuning == "finder":
+                assert self.recommended is not None
+                self.best[m] = self.recommended["peak"]
+            elif METHODS[m].tuning == "none":
+                self.best[m] = METHODS[m].lr
+
+    def job(self, m: str, seed: int) -> dict[str, Any]:
+        sched = self.recommended["schedule"] if (self.recommended and m == "finder-recommended") else None
+        return run_job_spec(self.cfg, m, self.best[m], seed, lr_schedule=sched)
+
+    def stage2(self) -> list[dict[str, Any]]:
+        return [self.job(m, s) for s in range(1, int(self.cfg.seeds or 0) + 1) for m in self.methods]
+
+    def outcome(self, recs: dict[str, dict[str, Any]], before: set[str], wall: float) -> BenchOutcome:
+        ev = {m: [recs[self.job(m, s)["key"]] for s in range(1, int(self.cfg.seeds or 0) + 1)]
+              for m in self.methods}
+        keys = {j["key"] for j in self.stage1() + self.stage2()}
+        return BenchOutcome(self.cfg, self.grid_records, ev, self.best, self.finder_rec, self.recommended,
+                            self.skipped, ran=len(keys - before), reused=len(keys & before), wall=wall)
+
+
+def run_many(cfgs: list[BenchConfig], progress: bool = True, label: str = "bench",
+             run: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[BenchOutcome]:
+    """Run (or resume) several configs sharing one results file, workers and Ray setting:
+    every config's selection stage together, then every reporting stage (no idle workers
+    between configs). Returns one outcome per config."""
+    import time
+
+    t0 = time.perf_counter()
+    plans = [_Plan(c) for c in cfgs]
+    first = cfgs[0]
+    assert first.results is not None and first.jobs is not None
+    before = set(load_results(first.results))
+    stage1 = [j for p in plans for j in p.stage1()]
+    n2 = sum(len(p.methods) * int(p.cfg.seeds or 0) for p in plans)
+    bar = Progress(len(stage1) + n2, f"{label} {first.task}", enabled=progress)
+    recs = execute(stage1, first.results, first.jobs, bar, run, ray=first.ray)
+    for p in plans:
+        p.choose(recs)
+    stage2 = [j for p in plans for j in p.stage2()]
+    recs.update(execute(stage2, first.results, first.jobs, bar, run, ray=first.ray))
+    wall = time.perf_counter() - t0
+    return [p.outcome(recs, before, wall) for p in plans]
 
 
 def run_benchmark(cfg: BenchConfig, progress: bool = True,
                   run: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> BenchOutcome:
-    """Run (or resume) the main benchmark described by ``cfg`` and return the outcome."""
-    cfg.validate()
-    assert cfg.grid is not None and cfg.seeds is not None and cfg.results is not None and cfg.jobs is not None
-    before = set(load_results(cfg.results))
-    stage1 = plan_grid(cfg)
-    n_finder = sum(1 for m in cfg.methods if METHODS[m].finder)
-    total = len(stage1) + (len(cfg.methods) - n_finder) * (cfg.seeds - 1) + n_finder * cfg.seeds
-    bar = Progress(total, f"bench {cfg.task}", enabled=progress)
-    recs = execute(stage1, cfg.results, cfg.jobs, bar, run)
-    grid_records: dict[str, list[dict[str, Any]]] = {}
-    best: dict[str, float] = {}
-    finder_rec = None
-    for m in cfg.methods:
-        if METHODS[m].finder:
-            finder_rec = recs[finder_job(cfg)["key"]]
-            best[m] = float(finder_rec["finder"]["suggestions"][FINDER_SUGGESTION]["lr"])
-            continue
-        grid_records[m] = [recs[run_job_spec(cfg, m, lr, 0)["key"]] for lr in cfg.grid]
-        best[m] = best_peak(grid_records[m])
-    stage2 = []
-    for m in cfg.methods:
-        seeds = range(cfg.seeds) if METHODS[m].finder else range(1, cfg.seeds)
-        stage2 += [run_job_spec(cfg, m, best[m], s) for s in seeds]
-    recs2 = execute(stage2, cfg.results, cfg.jobs, bar, run)
-    eval_records: dict[str, list[dict[str, Any]]] = {}
-    for m in cfg.methods:
-        rows = [recs2.get(run_job_spec(cfg, m, best[m], s)["key"]) or recs[run_job_spec(cfg, m, best[m], s)["key"]]
-                for s in range(cfg.seeds)]
-        eval_records[m] = rows
-    keys = {j["key"] for j in stage1 + stage2}
-    return BenchOutcome(cfg, grid_records, eval_records, best, finder_rec,
-                        ran=len(keys - before), reused=len(keys & before))
-
-
-# ----------------------------------------------------------------------------------------
-# cooldown from anywhere
-# ----------------------------------------------------------------------------------------
-
-BRANCH_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
-COOLDOWN_FRACTION = 0.2
-
-
-@dataclass
-class CooldownOutcome:
-    """The cooldown study: per seed the constant run, per branch point the WSD branch and the
-    separate cosine run of the same total length."""
-
-    config: BenchConfig
-    peak: float
-    warmup: int
-    branches: list[int]
-    lengths: list[int]
-    stable: list[dict[str, Any]]
-    wsd: dict[int, list[dict[str, Any]]]
-    cosine: dict[int, list[dict[str, Any]]]
-    ran: int
-    reused: int
-
-
-def run_cooldowns(cfg: BenchConfig, peak: float, shape: str = "1-sqrt", progress: bool = True,
-                  run: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> CooldownOutcome:
-    """One constant-LR run of ``steps`` (after a short warmup) saves checkpoints at 25/50/75/100%;
-    from each a WSD cooldown (20% of the resulting run) is branched, and compared with a separate
-    warmup+cosine run of the same total length. Repeated for each seed."""
-    cfg.validate()
-    assert cfg.steps is not None and cfg.seeds is not None and cfg.results is not None and cfg.jobs is not None
-    from ..shapes import COOLDOWN_SHAPES
-
-    if shape not in COOLDOWN_SHAPES or shape == "exponential":
-        raise ValueError(f"shape must be one of linear, cosine, 1-sqrt, square; got {shape!r}")
-    if isinstance(peak, bool) or not isinstance(peak, (int, float)) or not (0 < peak <= 10):
-        raise ValueError(f"peak must be a learning rate in (0, 10]; got {peak!r}")
-    T = cfg.steps  # noqa: N806
-    branches = [round(T * f) for f in BRANCH_FRACTIONS]
-    cools = [max(1, round(b * COOLDOWN_FRACTION / (1 - COOLDOWN_FRACTION))) for b in branches]
-    lengths = [b + c for b, c in zip(branches, cools)]
-    warm = max(1, round(0.05 * branches[0]))
-    ckpt_dir = str(Path(cfg.results).with_suffix("").as_posix() + "-checkpoints")
-    before = set(load_results(cfg.results))
-    common = {"task": cfg.task, "peak": peak, "evals": cfg.evals}
-
-    def stable_job(seed: int) -> dict[str, Any]:
-        prefix = f"{cfg.task}-stable-p{peak:.6g}-T{T}-w{warm}-s{seed}"
-        return {**common, "key": job_key(kind="stable", task=cfg.task, peak=f"{peak:.6g}", seed=seed, steps=T,
-                                         warmup=warm, evals=cfg.evals),
-                "kind": "stable", "seed": seed, "steps": T, "warmup": warm, "save_at": branches,
-                "checkpoint_dir": ckpt_dir, "ckpt_prefix": prefix}
-
-    def cosine_job(seed: int, n: int) -> dict[str, Any]:
-        return {**common, "key": job_key(kind="cosine", task=cfg.task, peak=f"{peak:.6g}", seed=seed, steps=n,
-                                         warmup=warm, evals=cfg.evals),
-                "kind": "cosine", "seed": seed, "steps": n, "warmup": warm}
-
-    def branch_job(seed: int, b: int, c: int) -> dict[str, Any]:
-        sj = stable_job(seed)
-        return {**common, "key": job_key(kind="branch", task=cfg.task, peak=f"{peak:.6g}", seed=seed, steps=b + c,
-                                         branch=b, warmup=warm, shape=shape, evals=cfg.evals, stable_steps=T),
-                "kind": "branch", "seed": seed, "steps": b + c, "branch": b, "cooldown": c, "warmup": warm,
-                "shape": shape, "checkpoint": str(Path(ckpt_dir) / f"{sj['ckpt_prefix']}-step{b}.pt")}
-
-    seeds = range(cfg.seeds)
-    stage1 = [stable_job(s) for s in seeds] + [cosine_job(s, n) for s in seeds for n in lengths]
-    stage2 = [branch_job(s, b, c) for s in seeds for b, c in zip(branches, cools)]
-    bar = Progress(len(stage1) + len(stage2), f"cooldowns {cfg.task}", enabled=progress)
-    # a branch whose checkpoint is gone (deleted) needs its stable run again
-    done = load_results(cfg.results)
-    for j in stage2:
-        if j["key"] not in done and not Path(j["checkpoint"]).exists():
-            sk = stable_job(j["seed"])["key"]
-            if sk in done:
-                raise ValueError(
-                    f"checkpoint {j['checkpoint']} is missing but its constant run is recorded in "
-                    f"{cfg.results}; delete that run's line (key {sk}) to redo it"
-                )
-    r1 = execute(stage1, cfg.results, cfg.jobs, bar, run)
-    r2 = execute(stage2, cfg.results, cfg.jobs, bar, run)
-    keys = {j["key"] for j in stage1 + stage2}
-    return CooldownOutcome(
-        cfg, peak, warm, branches, lengths,
-        stable=[r1[stable_job(s)["key"]] for s in seeds],
-        wsd={n: [r2[branch_job(s, b, c)["key"]] for s in seeds] for b, c, n in zip(branches, cools, lengths)},
-        cosine={n: [r1[cosine_job(s, n)["key"]] for s in seeds] for n in lengths},
-        ran=len(keys - before), reused=len(keys & before),
-    )
+    """Run (or resume) the benchmark described by ``cfg`` and return the outcome."""
+    return run_many([cfg], progress, "bench", run)[0]
 
 
 __all__ = [
-    "BenchConfig",
-    "BenchOutcome",
-    "CooldownOutcome",
-    "Progress",
-    "Task",
-    "append_result",
-    "best_peak",
-    "check_grid",
-    "execute",
-    "job_key",
-    "load_results",
-    "parse_grid",
-    "run_benchmark",
-    "run_cooldowns",
+    "SCHEMA", "SELECTION_SEED", "BenchConfig", "BenchOutcome", "best_peak", "check_grid", "finder_job",
+    "job_key", "parse_grid", "run_benchmark", "run_job_spec", "run_many",
 ]

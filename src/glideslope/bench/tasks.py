@@ -6,15 +6,21 @@ from a seed (:meth:`Task.model`), hands out the training batch for any step
 sees exactly the batches an unbroken run would) and evaluates on held-out data
 (:meth:`Task.evaluate`).
 
+Every task has two held-out splits: **validation** (peak-LR choice, plateau decisions, the
+curves drawn during a run) and **test** (every reported number, touched once at the end of
+a run). :meth:`Task.fingerprint` hashes all three splits, so a record says which data made it.
+
 Tasks:
 
 * ``charlm`` (the default): a character-level transformer language model (about 250k
   parameters; 240 steps of 16 x 64 characters by default) on Python source from the running
-  interpreter's own standard library; the validation loss is measured on held-out files
-  (every 8th file of a fixed sorted subset).
+  interpreter's own standard library; every 8th file of a fixed sorted subset is held out,
+  alternately for validation and for test.
 * ``fashion``: Fashion-MNIST with a small CNN, from Debian's ``dataset-fashion-mnist`` package
-  (``apt-get install dataset-fashion-mnist``).
-* ``digits``: scikit-learn's bundled 8x8 digits with an MLP, a seconds-long smoke task.
+  (``apt-get install dataset-fashion-mnist``); 10,000 training images (a fixed draw) are the
+  validation split, the official 10k test set is used only for reporting.
+* ``digits``: scikit-learn's bundled 8x8 digits with an MLP, a seconds-long smoke task
+  (360 validation and 360 test images).
 
 torch (and numpy) are imported only when a task is prepared.
 """
@@ -85,22 +91,59 @@ class Task:
         """Mean training loss (a scalar tensor) on a batch."""
         raise NotImplementedError
 
-    def evaluate(self, model: Any, final: bool = False) -> tuple[float, float | None]:
-        """``(loss, accuracy or None)`` on held-out data; ``final`` uses the whole held-out set,
-        otherwise a fixed subset (cheap enough to call ``evals`` times per run)."""
-        raise NotImplementedError
-
     # -- shared ----------------------------------------------------------------------------
+    def evaluate(self, model: Any, split: str = "val", final: bool = False) -> tuple[float, float | None]:
+        """``(loss, accuracy or None)`` on a held-out split: ``"val"`` (choices) or ``"test"``
+        (reports). ``final`` uses the whole split, otherwise a fixed subset of the validation
+        split (cheap enough to call ``evals`` times per run)."""
+        if split not in ("val", "test"):
+            raise ValueError(f"split must be 'val' or 'test', got {split!r}")
+        if split == "test" and not final:
+            raise ValueError("the test split is evaluated only at the end of a run (final=True)")
+        batches = self._data[f"{split}_full" if final else "val_small"]
+        loss, acc = _eval_batches(model, batches, lm=self.name == "charlm")
+        return loss, (acc if self.has_accuracy else None)
+
     def ensure(self) -> Task:
         """Prepare the data if not done yet; return self."""
         if not self._data:
             self.prepare()
+            self._data["fingerprint"] = _fingerprint(self._data)
         return self
+
+    def fingerprint(self) -> str:
+        """16 hex digits of SHA-256 over the training, validation and test data (and the
+        task's settings that shape a run): equal fingerprints, equal data."""
+        return str(self.ensure()._data["fingerprint"])
 
     def _rng(self, seed: int, step: int) -> Any:
         import numpy as np
 
         return np.random.default_rng([seed, step, 0x6C73])
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha256()
+    for key in sorted(data):
+        if key in ("val_small", "fingerprint"):
+            continue
+        value = data[key]
+        items = value if isinstance(value, list) else [value]
+        h.update(key.encode())
+        for item in items:
+            for part in item if isinstance(item, tuple) else (item,):
+                if hasattr(part, "numpy"):
+                    part = part.numpy()
+                if isinstance(part, np.ndarray):
+                    h.update(str((part.dtype, part.shape)).encode())
+                    h.update(np.ascontiguousarray(part).tobytes())
+                else:
+                    h.update(repr(part).encode())
+    return h.hexdigest()[:16]
 
 
 def _eval_batches(model: Any, batches: list[tuple[Any, Any]], lm: bool) -> tuple[float, float]:
@@ -198,7 +241,9 @@ class CharLMTask(Task):
     """Character-level transformer LM on the interpreter's standard-library source (default).
 
     Characters outside printable ASCII map to one "other" symbol. Training text: 7 of every 8
-    files of :func:`stdlib_files`; validation: the 8th (held-out files, not held-out lines).
+    files of :func:`stdlib_files`; the 8th files are held out (whole files, not lines), and
+    alternate between the validation split (files 7, 23, 39, ...) and the test split
+    (15, 31, 47, ...).
     """
 
     name: str = "charlm"
@@ -225,27 +270,29 @@ class CharLMTask(Task):
         for i, ch in enumerate(chars):
             table[ord(ch)] = i
         files = stdlib_files()
-        train_parts: list[Any] = []
-        val_parts: list[Any] = []
+        parts: dict[str, list[Any]] = {"train": [], "val": [], "test": []}
         for i, p in enumerate(files):
             codes = table[np.frombuffer(p.read_bytes(), dtype=np.uint8)]
-            (val_parts if i % 8 == 7 else train_parts).append(codes)
-        train = np.concatenate(train_parts)
-        val = np.concatenate(val_parts)
+            split = "train" if i % 8 != 7 else ("val" if i % 16 == 7 else "test")
+            parts[split].append(codes)
+        train = np.concatenate(parts["train"])
         n = self.context + 1
-        # fixed validation windows: evenly spaced over the held-out text
-        full_starts = np.linspace(0, len(val) - n - 1, 256).astype(np.int64)
-        def windows(starts: Any) -> tuple[Any, Any]:
-            idx = starts[:, None] + np.arange(n)[None, :]
-            w = torch.from_numpy(val[idx])
-            return w[:, :-1].contiguous(), w[:, 1:].contiguous()
-        xf, yf = windows(full_starts)
+
+        def windows(text: Any) -> list[tuple[Any, Any]]:
+            # 256 fixed windows, evenly spaced over the held-out text, in batches of 64
+            starts = np.linspace(0, len(text) - n - 1, 256).astype(np.int64)
+            w = torch.from_numpy(text[starts[:, None] + np.arange(n)[None, :]])
+            x, y = w[:, :-1].contiguous(), w[:, 1:].contiguous()
+            return [(x[i : i + 64], y[i : i + 64]) for i in range(0, 256, 64)]
+
+        val_full = windows(np.concatenate(parts["val"]))
         self._data.update(
             vocab=len(chars) + 1,
             train=train,
             files=[p.name for p in files],
-            val_small=[(xf[i : i + 64 : 2], yf[i : i + 64 : 2]) for i in range(0, 256, 64)],
-            val_full=[(xf[i : i + 64], yf[i : i + 64]) for i in range(0, 256, 64)],
+            val_small=[(x[::2], y[::2]) for x, y in val_full],
+            val_full=val_full,
+            test_full=windows(np.concatenate(parts["test"])),
         )
 
     def model(self, seed: int) -> Any:
@@ -271,10 +318,6 @@ class CharLMTask(Task):
 
         out = model(inputs)
         return F.cross_entropy(out.reshape(-1, out.shape[-1]), targets.reshape(-1))
-
-    def evaluate(self, model: Any, final: bool = False) -> tuple[float, float | None]:
-        loss, acc = _eval_batches(model, self._data["val_full" if final else "val_small"], lm=True)
-        return loss, acc
 
 
 # ----------------------------------------------------------------------------------------
@@ -315,7 +358,9 @@ def read_idx(path: Path) -> Any:
 
 @dataclass
 class FashionTask(Task):
-    """Fashion-MNIST (60k train / 10k test, 28x28 greyscale, 10 classes) with a small CNN."""
+    """Fashion-MNIST (28x28 greyscale, 10 classes) with a small CNN: 50k training images, 10k
+    validation images drawn from the official training set (a fixed permutation), and the
+    official 10k test set for reporting only."""
 
     name: str = "fashion"
     description: str = "Fashion-MNIST with a small CNN (Debian's dataset-fashion-mnist)"
@@ -340,13 +385,19 @@ class FashionTask(Task):
         def to_x(a: Any) -> Any:
             return ((torch.from_numpy(a.copy()).float() / 255.0) - 0.2860) / 0.3530
 
+        import numpy as np
+
         xt = to_x(xte).unsqueeze(1)
         yt = torch.from_numpy(yte.astype("int64"))
+        order = torch.from_numpy(np.random.default_rng(2024).permutation(len(ytr)))
+        xa, ya = to_x(xtr).unsqueeze(1)[order], torch.from_numpy(ytr.astype("int64"))[order]
+        xv, yv = xa[:10000], ya[:10000]
         self._data.update(
-            x=to_x(xtr).unsqueeze(1),
-            y=torch.from_numpy(ytr.astype("int64")),
-            val_small=[(xt[i : i + 500], yt[i : i + 500]) for i in range(0, 2000, 500)],
-            val_full=[(xt[i : i + 1000], yt[i : i + 1000]) for i in range(0, 10000, 1000)],
+            x=xa[10000:].contiguous(),
+            y=ya[10000:].contiguous(),
+            val_small=[(xv[i : i + 500], yv[i : i + 500]) for i in range(0, 2000, 500)],
+            val_full=[(xv[i : i + 1000], yv[i : i + 1000]) for i in range(0, 10000, 1000)],
+            test_full=[(xt[i : i + 1000], yt[i : i + 1000]) for i in range(0, 10000, 1000)],
         )
 
     def model(self, seed: int) -> Any:
@@ -371,9 +422,6 @@ class FashionTask(Task):
         import torch.nn.functional as F  # noqa: N812
 
         return F.cross_entropy(model(inputs), targets)
-
-    def evaluate(self, model: Any, final: bool = False) -> tuple[float, float | None]:
-        return _eval_batches(model, self._data["val_full" if final else "val_small"], lm=False)
 
 
 # ----------------------------------------------------------------------------------------
@@ -405,10 +453,10 @@ class DigitsTask(Task):
         y = torch.from_numpy(digits.target.astype(np.int64))
         order = torch.from_numpy(np.random.default_rng(1234).permutation(len(y)))
         x, y = x[order], y[order]
-        n_val = 360
+        n = 360
         self._data.update(
-            x=x[n_val:], y=y[n_val:],
-            val_small=[(x[:n_val], y[:n_val])], val_full=[(x[:n_val], y[:n_val])],
+            x=x[2 * n :], y=y[2 * n :],
+            val_small=[(x[:n], y[:n])], val_full=[(x[:n], y[:n])], test_full=[(x[n : 2 * n], y[n : 2 * n])],
         )
 
     def model(self, seed: int) -> Any:
@@ -429,9 +477,6 @@ class DigitsTask(Task):
         import torch.nn.functional as F  # noqa: N812
 
         return F.cross_entropy(model(inputs), targets)
-
-    def evaluate(self, model: Any, final: bool = False) -> tuple[float, float | None]:
-        return _eval_batches(model, self._data["val_full"], lm=False)
 
 
 TASKS: dict[str, type[Task]] = {"charlm": CharLMTask, "fashion": FashionTask, "digits": DigitsTask}

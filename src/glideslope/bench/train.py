@@ -1,13 +1,22 @@
 """One training run of a benchmark task: the loop every contender shares.
 
-A run is described by a plain dict (a *job*, picklable, so it can go to a worker process)
-and returns a plain dict (a *record*, JSON-safe, one line of the results file). Each step sets
-``group['lr'] = peak * multiplier(step)`` itself (what ``glideslope.torch.ScheduleLR`` does).
+A run is described by a plain dict (a *job*, picklable, so it can go to a worker process or
+a Ray task) and returns a plain dict (a *record*, JSON-safe, one line of the results file).
+The learning rate (and, for one-cycle with momentum, Adam's beta1) is driven by
+:class:`glideslope.torch.ScheduleLR`; the plateau method uses
+:class:`glideslope.torch.ReduceLROnPlateau`. Nothing sets ``group['lr']`` by hand.
+
+Every record carries the Python and torch versions, the optimizer package's version, the
+task's data fingerprint and the schedule's fingerprint (see :mod:`.runner` for how the
+results cache uses them), the final **validation** loss (what peak choices read) and the
+final **test** loss (what reports read).
 
 Job kinds:
 
-* ``"run"``: a method at a peak LR and seed for ``steps`` steps;
-* ``"finder"``: the LR range test on the task's model (for ``finder-one-cycle``);
+* ``"run"``: a method at a peak LR and seed for ``steps`` steps (``lr_schedule``: an absolute
+  LR schedule's config, for the finder-tuned methods);
+* ``"finder"``: the LR range test on the selection seed, and :func:`.tuning.recommend_for`
+  at each of the job's ``budgets``;
 * ``"stable"``: the constant phase of WSD (warmup then the peak), saving a checkpoint at
   each step of ``save_at``;
 * ``"cosine"``: warmup then cosine to 0 (the cooldown study's reference runs);
@@ -18,18 +27,20 @@ Job kinds:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
+import platform
 import time
 from pathlib import Path
 from typing import Any
 
-from ..finder import find_lr
-from ..plateau import ReduceOnPlateau
+from ..config import from_config
 from ..schedule import Schedule
-from .methods import METHODS, branch_schedule, cosine_schedule, stable_schedule
+from .methods import METHODS, OPTIMIZERS, branch_schedule, cosine_schedule, stable_schedule
 from .tasks import get_task
 
-#: Evaluations on a small fixed held-out subset during a run (curves, plateau, steps-to-target).
+#: Points of the LR curve kept per run.
 LR_SAMPLES = 100
 
 
@@ -38,21 +49,28 @@ def _eval_steps(steps: int, evals: int, start: int = 0) -> list[int]:
     return [p for p in pts if p > start]
 
 
-def _set_lr(optimizer: Any, lr: float) -> None:
-    for g in optimizer.param_groups:
-        g["lr"] = lr
-
-
-def _make_optimizer(task: Any, model: Any, peak: float, steps: int, schedule_free: bool) -> Any:
+def versions() -> dict[str, str]:
+    """The Python and torch versions a record was produced under."""
     import torch
 
-    if schedule_free:
-        import schedulefree  # type: ignore[import-untyped,unused-ignore]
+    return {"python": platform.python_version(), "torch": str(torch.__version__)}
 
-        return schedulefree.AdamWScheduleFree(
-            model.parameters(), lr=peak, warmup_steps=max(1, steps // 20), weight_decay=task.weight_decay
-        )
-    return torch.optim.AdamW(model.parameters(), lr=peak, weight_decay=task.weight_decay)
+
+def make_optimizer(name: str, params: Any, lr: float, weight_decay: float, steps: int) -> Any:
+    """The optimizer called ``name`` (a key of :data:`.methods.OPTIMIZERS`) at ``lr``."""
+    import importlib
+
+    import torch
+
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
+    module, cls = OPTIMIZERS[name]
+    factory = getattr(importlib.import_module(module), cls)
+    if name == "schedule-free":
+        return factory(params, lr=lr, warmup_steps=max(1, steps // 20), weight_decay=weight_decay)
+    # prodigyopt prints a line when decoupled decay is on; keep worker output clean
+    with contextlib.redirect_stdout(io.StringIO()):
+        return factory(params, lr=lr, weight_decay=weight_decay, decouple=True)
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
@@ -60,74 +78,64 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(int(job.get("threads", 1)))
-    kind = job["kind"]
-    if kind == "finder":
-        return _run_finder(job)
+    if job["kind"] == "finder":
+        from .tuning import run_finder
+
+        return {**run_finder(job), **versions()}
     return _train(job)
 
 
-def _run_finder(job: dict[str, Any]) -> dict[str, Any]:
-    import torch
-
-    t0 = time.perf_counter()
-    task = get_task(job["task"])
-    seed = int(job["seed"])
-    model = task.model(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=task.weight_decay)
-    step = [0]
-
-    def train_step(lr: float) -> float:
-        x, y = task.batch(seed, step[0])
-        step[0] += 1
-        _set_lr(opt, lr)
-        opt.zero_grad(set_to_none=True)
-        loss = task.loss(model, x, y)
-        loss.backward()
-        opt.step()
-        return float(loss.detach())
-
-    result = find_lr(train_step, start=job.get("start", 1e-5), end=job.get("end", 1.0),
-                     steps=int(job.get("steps", 100)))
-    return {**job, "finder": result.to_dict(), "suggested": result.suggested,
-            "wall": time.perf_counter() - t0}
+def _schedules(job: dict[str, Any]) -> tuple[Schedule, Schedule | None, str, bool]:
+    """``(lr schedule, beta1 schedule or None, optimizer name, plateau)`` of a job; the LR
+    schedule is a multiplier of the peak, or absolute for a ``lr_schedule`` job."""
+    kind, steps = job["kind"], int(job["steps"])
+    if kind == "run":
+        method = METHODS[job["method"]]
+        beta1 = method.beta1(steps) if method.beta1 is not None else None
+        if job.get("lr_schedule") is not None:
+            return from_config(job["lr_schedule"]), beta1, method.optimizer, method.plateau
+        return method.multiplier(steps), beta1, method.optimizer, method.plateau
+    if kind == "stable":
+        return stable_schedule(int(job["warmup"]), steps), None, "adamw", False
+    if kind == "cosine":
+        return cosine_schedule(int(job["warmup"]), steps), None, "adamw", False
+    if kind == "branch":
+        s = branch_schedule(int(job["warmup"]), int(job["branch"]), int(job["cooldown"]), job["shape"])
+        return s, None, "adamw", False
+    raise ValueError(f"job kind must be run, finder, stable, cosine or branch; got {kind!r}")
 
 
 def _train(job: dict[str, Any]) -> dict[str, Any]:
     import torch
 
+    from ..torch import ReduceLROnPlateau, ScheduleLR
+    from .methods import DISTRIBUTIONS
+
     t0 = time.perf_counter()
     task = get_task(job["task"])
     seed, steps, peak = int(job["seed"]), int(job["steps"]), float(job["peak"])
     kind = job["kind"]
-    start = 0
-    plateau = None
-    schedule_free = False
-    if kind == "run":
-        method = METHODS[job["method"]]
-        mult: Schedule = method.multiplier(steps)
-        schedule_free = method.schedule_free
-        if method.plateau:
-            plateau = ReduceOnPlateau(mode="min", factor=0.5, patience=1, threshold=1e-3)
-    elif kind == "stable":
-        mult = stable_schedule(int(job["warmup"]), steps)
-    elif kind == "cosine":
-        mult = cosine_schedule(int(job["warmup"]), steps)
-    elif kind == "branch":
-        mult = branch_schedule(int(job["warmup"]), int(job["branch"]), int(job["cooldown"]), job["shape"])
-        start = int(job["branch"])
-    else:
-        raise ValueError(f"job kind must be run, finder, stable, cosine or branch; got {kind!r}")
+    lr_sched, beta1_sched, opt_name, use_plateau = _schedules(job)
+    absolute = job.get("lr_schedule") is not None
+    start = int(job["branch"]) if kind == "branch" and job.get("checkpoint") is not None else 0
 
     model = task.model(seed)
-    opt = _make_optimizer(task, model, peak, steps, schedule_free)
-    if kind == "branch" and job.get("checkpoint") is None:
-        start = 0  # the same WSD run, straight through (no checkpoint): for checks
-    elif kind == "branch":
+    opt = make_optimizer(opt_name, model.parameters(), peak, task.weight_decay, steps)
+    if start:
         state = torch.load(job["checkpoint"], weights_only=True)
         if int(state["step"]) != start:
             raise ValueError(f"checkpoint {job['checkpoint']} is at step {state['step']}, not {start}")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
+    # the schedulers write the value of step `start` now, and the next one at each step()
+    schedulers: list[Any] = [] if use_plateau else [
+        ScheduleLR(opt, lr_sched, mode="absolute" if absolute else "multiply", last_epoch=start - 1)]
+    if beta1_sched is not None:
+        schedulers.append(ScheduleLR(opt, beta1_sched, key="betas[0]", mode="absolute", last_epoch=start - 1))
+    # the plateau method's LR is the plateau controller's alone (a ScheduleLR would overwrite it)
+    plateau = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=1, threshold=1e-3) if use_plateau else None
+    schedule_free = opt_name == "schedule-free"
+    adaptive = opt_name in ("prodigy", "dadapt-adam")  # the step size is d * lr
     save_at = {int(s) for s in job.get("save_at", ())}
     ckpt_dir = Path(job["checkpoint_dir"]) if save_at else None
     evals = _eval_steps(steps, int(job.get("evals", task.evals)), start)
@@ -137,15 +145,14 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
     lr_curve: list[list[float]] = []
     train_ema, n_ema = 0.0, 0
     diverged_at: int | None = None
+    reductions = 0
     model.train()
     if schedule_free:
         opt.train()
     for t in range(start, steps):
-        scale = plateau.scale if plateau is not None else 1.0
-        lr = peak * float(mult(t)) * scale
-        _set_lr(opt, lr)
         if t % lr_every == 0:
-            lr_curve.append([t, lr])
+            g = opt.param_groups[0]
+            lr_curve.append([t, float(g["lr"]) * (float(g["d"]) if adaptive else 1.0)])
         x, y = task.batch(seed, t)
         opt.zero_grad(set_to_none=True)
         loss = task.loss(model, x, y)
@@ -155,6 +162,8 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
             break
         loss.backward()
         opt.step()
+        for sch in schedulers:
+            sch.step()
         train_ema = 0.9 * train_ema + 0.1 * lv
         n_ema += 1
         done = t + 1
@@ -167,7 +176,7 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
         if done in evals:
             if schedule_free:
                 opt.eval()
-            vl, acc = task.evaluate(model)
+            vl, acc = task.evaluate(model, "val")
             if schedule_free:
                 opt.train()
             curve.append([done, vl, acc, train_ema / (1 - 0.9**n_ema)])
@@ -175,22 +184,43 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
                 diverged_at = done
                 break
             if plateau is not None:
-                plateau.update(vl)
-    final_loss: float | None = None
-    final_acc: float | None = None
+                before = float(opt.param_groups[0]["lr"])
+                plateau.step(vl)
+                reductions += float(opt.param_groups[0]["lr"]) < before
+    final: dict[str, float | None] = {"val_loss": None, "val_acc": None, "test_loss": None, "test_acc": None}
     if diverged_at is None:
         if schedule_free:
             opt.eval()
-        final_loss, final_acc = task.evaluate(model, final=True)
-        if not math.isfinite(final_loss):
-            diverged_at, final_loss, final_acc = steps, None, None
+        for split in ("val", "test"):
+            loss_v, acc_v = task.evaluate(model, split, final=True)
+            final[f"{split}_loss"], final[f"{split}_acc"] = loss_v, acc_v
+        if not all(math.isfinite(v) for v in (final["val_loss"], final["test_loss"]) if v is not None):
+            diverged_at = steps
+            final = dict.fromkeys(final)
+    package = OPTIMIZERS[opt_name][0]
+    fp = lr_sched.fingerprint() + ("+" + beta1_sched.fingerprint() if beta1_sched is not None else "")
     return {
         **{k: v for k, v in job.items() if k not in ("checkpoint_dir", "threads")},
-        "final_loss": final_loss,
-        "final_acc": final_acc if task.has_accuracy else None,
+        **final,
         "diverged_at": diverged_at,
         "curve": curve,
         "lr_curve": lr_curve,
-        "plateau_reductions": plateau.reductions if plateau is not None else None,
+        "adapted_d": float(opt.param_groups[0]["d"]) if adaptive else None,  # Prodigy/D-Adapt's step size
+        "plateau_reductions": reductions if plateau is not None else None,
         "wall": time.perf_counter() - t0,
+        **versions(),
+        "package": f"{DISTRIBUTIONS[package]} {_version(package)}",
+        "data_fingerprint": task.fingerprint(),
+        "schedule_fingerprint": fp,
     }
+
+
+def _version(package: str) -> str:
+    import importlib.metadata
+
+    from .methods import DISTRIBUTIONS
+
+    try:
+        return importlib.metadata.version(DISTRIBUTIONS[package])
+    except importlib.metadata.PackageNotFoundError:
+        return "?"

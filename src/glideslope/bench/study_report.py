@@ -1,0 +1,120 @@
+"""Tables of the budget-scaling study (:mod:`.study`): the best peak per budget, the ranking
+at each budget with intervals, and the tuning-free table.
+
+:func:`collect` rebuilds the outcomes from a results file without training anything (for
+the budgets whose runs are all there), so a study still running can be reported as it stands.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .report import _pct, grid_best, summary, tuning_free
+from .runner import BenchOutcome, run_many
+from .stats import MARGIN
+from .study import BUDGETS, GRID, RESULTS, study_configs
+
+
+class _Missing(Exception):
+    pass
+
+
+def _refuse(job: dict[str, Any]) -> dict[str, Any]:
+    raise _Missing(job["key"])
+
+
+def collect(results: str = RESULTS, budgets: tuple[int, ...] = BUDGETS,
+            seeds: tuple[int, ...] = (5, 4, 3)) -> list[BenchOutcome]:
+    """The outcome of each budget whose runs are all in ``results``, at the largest seed
+    count of ``seeds`` that is complete; budgets with missing runs are left out."""
+    outs = []
+    for b in budgets:
+        for n in seeds:
+            try:
+                cfgs = study_configs((b,), n, jobs=1, results=results)
+                outs.append(run_many(cfgs, progress=False, run=_refuse)[0])
+                break
+            except _Missing:
+                continue
+    return outs
+
+
+def _fmt_lr(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def format_study(outs: list[BenchOutcome]) -> str:
+    """The study's markdown: setup, best peaks, rankings and the tuning-free table."""
+    if not outs:
+        return "No budget of the study is complete yet."
+    budgets = [int(o.config.steps or 0) for o in outs]
+    seeds = sorted({int(o.config.seeds or 0) for o in outs})
+    lines = [
+        f"charlm at {', '.join(map(str, budgets))} steps; grid {', '.join(f'{g:g}' for g in GRID)} (2x spacing) "
+        f"on selection seed 0 (validation loss); reported: test loss on seeds 1-{max(seeds)} "
+        f"({' / '.join(map(str, seeds))} reporting seeds), paired 95% t-intervals, \"matches\" = within "
+        f"±{100 * MARGIN:g}%.",
+        "",
+        "### The best peak at each budget (chosen on seed 0's validation loss)",
+        "",
+        "| method | " + " | ".join(f"{b} steps" for b in budgets) + " |",
+        "|---|" + "---|" * len(budgets),
+    ]
+    methods = list(outs[0].eval_records)
+    for m in methods:
+        cells = []
+        for o in outs:
+            p = o.best.get(m)
+            edge = m in o.grid_records and p in (GRID[0], GRID[-1])
+            cells.append("-" if p is None else _fmt_lr(p) + (" (edge)" if edge else ""))
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    for o in outs:
+        rows = summary(o)
+        base = rows[0]["loss"]
+        ref = grid_best(o)
+        lines += ["", f"### {o.config.steps} steps ({o.config.seeds} reporting seeds; grid-best: {ref} at "
+                      f"{_fmt_lr(o.best[ref]) if ref else '-'})", "",
+                  "| rank | method | peak | test loss | Δ to best (95% CI) | verdict | tuning runs |",
+                  "|---|---|---|---|---|---|---|"]
+        for i, r in enumerate(rows, 1):
+            loss = "diverged" if not math.isfinite(r["loss"]) else f"{r['loss']:.4f} ± {r['loss_std']:.4f}"
+            diff = "-" if r["verdict"] == "best" else _pct(r["diff"], base)
+            lines.append(f"| {i} | {r['method']} | {_fmt_lr(r['peak'])} | {loss} | {diff} | {r['verdict']} | "
+                         f"{r['runs']:.2g} |")
+    lines += ["", "### Tuning-free: test-loss ratio to the grid-best of all gridded methods", "",
+              "Each cell: ratio [95% CI], verdict, tuning compute as a fraction of the whole grid's "
+              f"({len(outs[0].grid_records)} gridded methods x {len(GRID)} LRs).", "",
+              "| method | " + " | ".join(f"{b} steps" for b in budgets) + " |", "|---|" + "---|" * len(budgets)]
+    tf = [{t["method"]: t for t in tuning_free(o)} for o in outs]
+    for m in [m for m in methods if m in tf[0]]:
+        cells = []
+        for row in tf:
+            t = row.get(m)
+            cells.append("-" if t is None else f"{t['ratio']:.4f} [{t['low']:.4f}, {t['high']:.4f}], "
+                                               f"{t['verdict']}, {100 * t['compute']:.1f}%")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    lines += ["", "Grid-best per budget: " + ", ".join(
+        f"{o.config.steps}: {grid_best(o)} at {_fmt_lr(o.best[grid_best(o) or ''])}" for o in outs if grid_best(o))]
+    recs = [f"{o.config.steps}: `{o.recommended['spec']}`" for o in outs if o.recommended]
+    if recs:
+        lines += ["", "glideslope.recommend's schedules: " + "; ".join(recs)]
+    return "\n".join(lines)
+
+
+def format_study_terminal(outs: list[BenchOutcome]) -> str:
+    """Plain text: per budget the top three and the tuning-free ratios."""
+    lines = []
+    for o in outs:
+        rows = summary(o)
+        base = rows[0]["loss"]
+        lines.append(f"{o.config.steps} steps: " + ", ".join(
+            f"{r['method']} {r['loss']:.4f}" + ("" if r["verdict"] == "best" else f" ({_pct(r['diff'], base)})")
+            for r in rows[:3]))
+        for t in tuning_free(o):
+            lines.append(f"  {t['method']:<21} ratio {t['ratio']:.4f} [{t['low']:.4f}, {t['high']:.4f}] "
+                         f"{t['verdict']}, {100 * t['compute']:.1f}% compute")
+    return "\n".join(lines) if lines else "No budget of the study is complete yet."
+
+
+__all__ = ["collect", "format_study", "format_study_terminal"]

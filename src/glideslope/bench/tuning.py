@@ -1,0 +1,94 @@
+"""Tuning without a grid: the LR range test on the selection seed, then
+:func:`glideslope.recommend` for the run's length.
+
+The finder job is one sweep of the task's model on the selection seed's batches (AdamW, the
+finder's own default range and length). Its record holds the whole curve, so the
+recommendation for any budget is computed from it afterwards, without training again:
+:func:`recommend_for` turns a finder record and a step budget into the absolute LR schedule
+that ``finder-recommended`` trains with, and the peak that ``schedule-free-finder`` uses.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any
+
+from .tasks import get_task
+
+
+def finder_settings() -> dict[str, Any]:
+    """The range test's settings as :func:`glideslope.find_lr` defaults them now (they are in
+    the finder job's key, so a change of default runs the finder again)."""
+    from ..finder import find_lr
+
+    params = inspect.signature(find_lr).parameters
+    return {k: params[k].default for k in ("start", "end", "steps", "sweep") if k in params}
+
+
+def finder_code() -> str:
+    """16 hex digits of SHA-256 over the source of the finder and of ``recommend`` (part of the
+    finder job's key: a changed rule runs the finder again rather than reusing its record)."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for name in ("finder.py", "_lrcurve.py", "_finder_torch.py", "recommend.py"):
+        p = root / name
+        if p.exists():
+            h.update(name.encode() + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class _Batches:
+    """The selection seed's training batches, in order, counting how many were drawn."""
+
+    def __init__(self, task: Any, seed: int) -> None:
+        self.task, self.seed, self.drawn = task, seed, 0
+
+    def __iter__(self) -> Any:
+        while True:
+            yield self.task.batch(self.seed, self.drawn)
+            self.drawn += 1
+
+
+def _loss_fn(out: Any, y: Any) -> Any:
+    import torch.nn.functional as F  # noqa: N812
+
+    if out.dim() == 3:  # a language model: (batch, time, vocab)
+        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+    return F.cross_entropy(out, y)
+
+
+def run_finder(job: dict[str, Any]) -> dict[str, Any]:
+    """Run the LR range test of a finder job in this process (glideslope's PyTorch form of
+    :func:`glideslope.find_lr`, AdamW at the task's weight decay); return its record."""
+    import torch
+
+    from ..finder import find_lr
+
+    t0 = time.perf_counter()
+    task = get_task(job["task"])
+    seed = int(job["seed"])
+    model = task.model(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=task.weight_decay)
+    batches = _Batches(task, seed)
+    settings = {k: job[k] for k in ("start", "end", "steps", "sweep") if k in job}
+    result = find_lr(model, opt, _loss_fn, batches, **settings)
+    return {**job, "finder": result.to_dict(), "suggested": result.suggested, "sweep_steps": batches.drawn,
+            "data_fingerprint": task.fingerprint(), "wall": time.perf_counter() - t0}
+
+
+def recommend_for(finder_record: dict[str, Any], steps: int) -> dict[str, Any]:
+    """``{"schedule": config, "spec", "peak", "reasons"}``: what :func:`glideslope.recommend`
+    gives for a run of ``steps`` from the finder record's curve."""
+    from ..finder import LRFinderResult
+    from ..recommend import recommend
+
+    rec = recommend(LRFinderResult.from_dict(finder_record["finder"]), total_steps=steps)
+    return {"schedule": rec.schedule.to_config(), "spec": rec.spec, "peak": float(rec.peak),
+            "reasons": dict(rec.reasons)}
+
+
+__all__ = ["finder_code", "finder_settings", "recommend_for", "run_finder"]
