@@ -468,8 +468,11 @@ BAD = [
 
 @pytest.mark.parametrize(("name", "kw", "exc", "match"), BAD)
 def test_bad_arguments_fail_at_construction(name: str, kw: dict[str, Any], exc: type, match: str) -> None:
+    opt = optimizer([(0.1, None), (0.2, 0.5)])
+    before = [{k: val for k, val in g.items() if k != "params"} for g in opt.param_groups]
     with pytest.raises(exc, match=match):
-        getattr(gt, name)(optimizer([(0.1, None)]), **kw)
+        getattr(gt, name)(opt, **kw)
+    assert [{k: val for k, val in g.items() if k != "params"} for g in opt.param_groups] == before  # untouched
 
 
 def test_bad_factory_arguments() -> None:

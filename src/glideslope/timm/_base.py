@@ -107,18 +107,18 @@ class Scheduler:
             )
         self.optimizer = optimizer
         self.param_group_field = param_group_field
-        self._initial_param_group_field = f"initial_{param_group_field}"
-        init = self._initial_param_group_field
-        if v.flag("initialize", initialize):
-            for i, group in enumerate(groups):
-                if param_group_field not in group:
-                    raise KeyError(f"{param_group_field} missing from param_groups[{i}]")
-                group.setdefault(init, group[param_group_field])
-        else:
-            for i, group in enumerate(groups):
-                if init not in group:
-                    raise KeyError(f"{init} missing from param_groups[{i}]; pass initialize=True")
-        self.base_values = [v.real(f"param_groups[{i}][{init!r}]", g[init]) for i, g in enumerate(groups)]
+        self._initial_param_group_field = init = f"initial_{param_group_field}"
+        self._initialize = v.flag("initialize", initialize)
+        for i, group in enumerate(groups):
+            if self._initialize and param_group_field not in group:
+                raise KeyError(f"{param_group_field} missing from param_groups[{i}]")
+            if not self._initialize and init not in group:
+                raise KeyError(f"{init} missing from param_groups[{i}]; pass initialize=True")
+        # each group's base value: its initial_lr, else (initialize) its lr; written by _build
+        self.base_values = [
+            v.real(f"param_groups[{i}][{init!r}]", g[init] if init in g else g[param_group_field])
+            for i, g in enumerate(groups)
+        ]
         self.metric: Any = None
         self.t_in_epochs = v.flag("t_in_epochs", t_in_epochs)
         self.noise_range_t: Any = noise_range_t
@@ -127,7 +127,6 @@ class Scheduler:
         self.noise_std = noise_std
         self.noise_seed = 42 if noise_seed is None else noise_seed
         self._check_noise()
-        self.update_groups(self.base_values)
 
     # -- construction ---------------------------------------------------------------------
 
@@ -168,8 +167,9 @@ class Scheduler:
         return Warmup(w, start=self.warmup_lr_init, end=end) >> after, end
 
     def _build(self, initial: bool = True) -> None:
-        """Validate the arguments, build one schedule per group and (at construction) write
-        the first values: ``warmup_lr_init`` when there is a warmup."""
+        """Validate the arguments and build one schedule per group; at construction, only then
+        touch the optimizer: set each group's ``initial_lr`` (``initialize``) and write the base
+        values, then ``warmup_lr_init`` when there is a warmup (timm's first writes)."""
         self._check_noise()
         self._check_warmup()
         self._check()
@@ -177,8 +177,13 @@ class Scheduler:
         self.schedules = [s for s, _ in built]
         w, init = self.warmup_t, self.warmup_lr_init
         self.warmup_steps = [(end - init) / w for _, end in built] if w else [1 for _ in built]
-        if initial and w:
-            self.update_groups(init)
+        if initial:
+            if self._initialize:
+                for group in self.optimizer.param_groups:
+                    group.setdefault(self._initial_param_group_field, group[self.param_group_field])
+            self.update_groups(self.base_values)
+            if w:
+                self.update_groups(init)
 
     @property
     def schedule(self) -> Schedule:
