@@ -475,6 +475,13 @@ def test_bad_arguments_fail_at_construction(name: str, kw: dict[str, Any], exc: 
     assert [{k: val for k, val in g.items() if k != "params"} for g in opt.param_groups] == before  # untouched
 
 
+@pytest.mark.parametrize("name", ["CosineLRScheduler", "PolyLRScheduler"])
+def test_flat_schedule_logs_timms_warning(name: str, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="glideslope.timm"):
+        getattr(gt, name)(optimizer([(0.1, None)]), t_initial=1)
+    assert "will have no effect on the learning rate" in caplog.text
+
+
 def test_bad_factory_arguments() -> None:
     with pytest.raises(ValueError, match="sched must be one of"):
         gt.create_scheduler_v2(optimizer([(0.1, None)]), sched="cosine_annealing")

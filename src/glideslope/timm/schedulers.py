@@ -7,6 +7,7 @@ the epoch or update count timm's training script passes; ``base`` a group's init
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,8 @@ from ..shapes import (
 )
 from ._base import Scheduler, count
 from ._shapes import InversePower, PowerDecay, Restarts
+
+logger = logging.getLogger("glideslope.timm")
 
 _CYCLE_KEYS = ("cycle_mul", "cycle_decay", "cycle_limit", "warmup_t", "warmup_lr_init", "warmup_prefix")
 
@@ -56,6 +59,14 @@ class _Cycles(Scheduler):
         self.cycle_mul = mul
         self.cycle_decay = v.positive("cycle_decay", self.cycle_decay)
         self.cycle_limit = count("cycle_limit", self.cycle_limit, 0)
+
+    def _warn_flat(self) -> None:
+        """timm's warning (logged, as timm logs it) for a cosine or poly that cannot move."""
+        if self.t_initial == 1 and self.cycle_mul == 1 and self.cycle_decay == 1:
+            logger.warning(
+                "Cosine annealing scheduler will have no effect on the learning rate since "
+                "t_initial = t_mul = eta_mul = 1."
+            )
 
     def _cycled(self, base: float, unit: Schedule, k: float = 1.0) -> Schedule:
         """``unit`` (falling from 1 to 0 over ``t_initial``) from ``base`` to ``lr_min``, cycled."""
@@ -130,6 +141,7 @@ class CosineLRScheduler(_Cycles):
     def _check(self) -> None:
         self._check_cycles()
         self.k_decay = v.positive("k_decay", self.k_decay)
+        self._warn_flat()
 
     def _main(self, base: float) -> Schedule:
         if self.cycle_limit == 0:
@@ -188,6 +200,7 @@ class PolyLRScheduler(_Cycles):
         self._check_cycles()
         self.power = v.positive("power", self.power)
         self.k_decay = v.positive("k_decay", self.k_decay)
+        self._warn_flat()
 
     def _main(self, base: float) -> Schedule:
         if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain decay, then lr_min
