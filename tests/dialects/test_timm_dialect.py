@@ -33,18 +33,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _timm_scheduler() -> Any:
+    """timm.scheduler, imported under a bare ``timm`` package (removed again afterwards, so that
+    nothing else in the session finds a half ``timm``)."""
     if "timm.scheduler" in sys.modules:
         return sys.modules["timm.scheduler"]
-    spec = importlib.util.find_spec("timm") if "timm" not in sys.modules else None
-    if "timm" not in sys.modules:
-        if spec is None or not spec.submodule_search_locations:
-            pytest.skip("timm is not installed")
-        bare = types.ModuleType("timm")
-        bare.__path__ = list(spec.submodule_search_locations)
-        sys.modules["timm"] = bare
-    import timm.scheduler
+    if "timm" in sys.modules:
+        import timm.scheduler
 
-    return timm.scheduler
+        return timm.scheduler
+    spec = importlib.util.find_spec("timm")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("timm is not installed", allow_module_level=True)
+    bare = types.ModuleType("timm")
+    bare.__path__ = list(spec.submodule_search_locations)
+    sys.modules["timm"] = bare
+    try:
+        scheduler = importlib.import_module("timm.scheduler")
+    finally:
+        del sys.modules["timm"]
+    return scheduler
 
 
 ts = _timm_scheduler()
