@@ -272,27 +272,18 @@ class TanhLRScheduler(_Cycles):
         return base if self.warmup_prefix else None
 
 
-class StepLRScheduler(Scheduler):
-    """Step decay with warmup and noise (timm's class): ``lr = base * decay_rate ** floor(t / decay_t)``
-    (engine :class:`~glideslope.Step`; a fractional ``decay_t`` stretches a one-step Step).
-
-    With ``warmup_prefix`` (the default here) ``t`` counts from the end of the warmup.
-
-    Args:
-        decay_t: steps between decays (> 0, may be fractional, e.g. 2.4 epochs).
-        decay_rate: factor per decay (> 0).
-        others: as :class:`CosineLRScheduler`.
-    """
+class _Decays(Scheduler):
+    """The constructor and state of the step and multistep classes (the same arguments)."""
 
     _keys = ("decay_t", "decay_rate", "warmup_t", "warmup_lr_init", "warmup_prefix", "warmup_steps")
 
-    decay_t: float
+    decay_t: Any
     decay_rate: float
 
     def __init__(
         self,
         optimizer: Any,
-        decay_t: float,
+        decay_t: Any,
         decay_rate: float = 1.0,
         warmup_t: int = 0,
         warmup_lr_init: float = 0.0,
@@ -310,6 +301,19 @@ class StepLRScheduler(Scheduler):
         self.decay_t, self.decay_rate = decay_t, decay_rate
         self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
         self._build()
+
+
+class StepLRScheduler(_Decays):
+    """Step decay with warmup and noise (timm's class): ``lr = base * decay_rate ** floor(t / decay_t)``
+    (engine :class:`~glideslope.Step`; a fractional ``decay_t`` stretches a one-step Step).
+
+    With ``warmup_prefix`` (the default here) ``t`` counts from the end of the warmup.
+
+    Args:
+        decay_t: steps between decays (> 0, may be fractional, e.g. 2.4 epochs).
+        decay_rate: factor per decay (> 0).
+        others: as :class:`CosineLRScheduler`.
+    """
 
     def _check(self) -> None:
         v.positive("decay_t", self.decay_t)
@@ -322,7 +326,7 @@ class StepLRScheduler(Scheduler):
         return Stretch(Step(base, self.decay_rate, 1), factor=d)
 
 
-class MultiStepLRScheduler(Scheduler):
+class MultiStepLRScheduler(_Decays):
     """Decay at milestones with warmup and noise (timm's class).
 
     ``lr = base * decay_rate ** n`` with ``n`` the milestones ``m`` in ``decay_t`` with
@@ -334,33 +338,6 @@ class MultiStepLRScheduler(Scheduler):
         decay_rate: factor per milestone (> 0).
         others: as :class:`StepLRScheduler`.
     """
-
-    _keys = ("decay_t", "decay_rate", "warmup_t", "warmup_lr_init", "warmup_prefix", "warmup_steps")
-
-    decay_t: Any
-    decay_rate: float
-
-    def __init__(
-        self,
-        optimizer: Any,
-        decay_t: list[int],
-        decay_rate: float = 1.0,
-        warmup_t: int = 0,
-        warmup_lr_init: float = 0.0,
-        warmup_prefix: bool = True,
-        t_in_epochs: bool = True,
-        noise_range_t: Any = None,
-        noise_pct: float = 0.67,
-        noise_std: float = 1.0,
-        noise_seed: int = 42,
-        initialize: bool = True,
-    ) -> None:
-        super().__init__(
-            optimizer, "lr", t_in_epochs, noise_range_t, "normal", noise_pct, noise_std, noise_seed, initialize
-        )
-        self.decay_t, self.decay_rate = decay_t, decay_rate
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
-        self._build()
 
     def _check(self) -> None:
         ms = v.reals("decay_t", self.decay_t, min_len=0)
