@@ -25,6 +25,7 @@ import copy
 from typing import Any, NamedTuple
 
 from . import _validate as v
+from ._optional import require
 from .plateau import ReduceOnPlateau
 
 __all__ = ["PlateauState", "plateau", "reduce_on_plateau"]
@@ -80,9 +81,9 @@ def plateau(controller: ReduceOnPlateau, accumulation_size: int = 1) -> Any:
     Returns:
         an ``optax.GradientTransformationExtraArgs``; ``update`` takes ``value=`` by keyword.
     """
-    import jax
-    import jax.numpy as jnp
-    import optax
+    jax = require("jax", extra="jax", feature="glideslope.optax.plateau")
+    jnp = require("jax.numpy", extra="jax", feature="glideslope.optax.plateau")
+    optax = require("optax", extra="jax", feature="glideslope.optax.plateau")
 
     if not isinstance(controller, ReduceOnPlateau):
         raise TypeError(f"controller must be a glideslope.ReduceOnPlateau, got {type(controller).__name__}")

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -159,6 +163,23 @@ def test_engine_controller_in_max_mode_drives_the_scale() -> None:
 def test_bad_arguments(kw: dict[str, Any], exc: type, match: str) -> None:
     with pytest.raises(exc, match=match):
         go.reduce_on_plateau(**kw)
+
+
+def test_without_jax_one_line_names_the_extra() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['jax'] = None  # as if JAX were not installed\n"
+        "import glideslope.optax as go\n"
+        "try:\n"
+        "    go.reduce_on_plateau()\n"
+        "except ImportError as e:\n"
+        "    assert str(e).endswith('pip install \"glideslope[jax]\"'), e\n"
+        "else:\n"
+        "    raise AssertionError('built without JAX')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_plateau_refuses_what_it_cannot_scale() -> None:

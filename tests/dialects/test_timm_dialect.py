@@ -507,6 +507,13 @@ def test_import_needs_neither_timm_nor_torch() -> None:
         "assert abs(Opt.param_groups[0]['lr'] - s.schedule(5)) < 1e-15\n"
         "heavy = [m for m in ('timm', 'torchvision', 'torch') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
+        "sys.modules['torch'] = None  # as if torch were not installed\n"
+        "try:\n"
+        "    gt.CosineLRScheduler(Opt(), t_initial=10, noise_range_t=3)\n"
+        "except ImportError as e:\n"
+        "    assert 'pip install \"glideslope[timm]\"' in str(e), e\n"
+        "else:\n"
+        "    raise AssertionError('noise without torch was accepted')\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)

@@ -21,6 +21,7 @@ import math
 from typing import Any, ClassVar
 
 from .. import _validate as v
+from .._optional import require
 from ..compose import Shift, Warmup
 from ..schedule import Schedule
 
@@ -55,8 +56,7 @@ def noise_range(value: Any) -> Any:
 
 def draw_noise(seed: int, noise_type: str, pct: float, std: float) -> float:
     """timm's noise for one step, drawn the same way with a seeded ``torch.Generator``."""
-    import torch  # the only use of torch in the dialect, and only when noise is on
-
+    torch = require("torch", extra="timm", feature="timm's lr noise")  # the dialect's only torch use
     g = torch.Generator()
     g.manual_seed(seed)
     if noise_type == "normal":
@@ -136,6 +136,8 @@ class Scheduler:
         self.noise_pct = v.positive("noise_pct", self.noise_pct)
         self.noise_std = v.non_negative("noise_std", self.noise_std)
         self.noise_seed = v.integer("noise_seed", self.noise_seed)
+        if self.noise_range_t is not None:
+            require("torch", extra="timm", feature="timm's lr noise (noise_range_t)")
 
     def _check(self) -> None:
         raise NotImplementedError
