@@ -162,11 +162,11 @@ class Scheduler:
         w = self.warmup_t
         if not w:
             return main, base
-        after = main if self.warmup_prefix or self._always_prefix else Shift(main, -w)
+        after = main if self.warmup_prefix or self._always_prefix else Shift(main, steps=-w)
         end = self._warmup_end(base, after)
         if end is None:
             end = float(after(0))
-        return Warmup(w, start=self.warmup_lr_init, end=end) >> after, end
+        return Warmup(steps=w, start=self.warmup_lr_init, end=end) >> after, end
 
     def _build(self, initial: bool = True) -> None:
         """Validate the arguments and build one schedule per group; at construction, only then

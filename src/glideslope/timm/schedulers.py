@@ -73,7 +73,14 @@ class _Cycles(Scheduler):
         if self.cycle_limit == 0:
             return Constant(self.lr_min)
         return Restarts(
-            unit, base, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay, self.cycle_limit, k
+            unit=unit,
+            start=base,
+            end=self.lr_min,
+            period=self.t_initial,
+            period_mult=self.cycle_mul,
+            decay=self.cycle_decay,
+            limit=self.cycle_limit,
+            k=k,
         )
 
     def get_cycle_length(self, cycles: int = 0) -> int:
@@ -147,9 +154,15 @@ class CosineLRScheduler(_Cycles):
         if self.cycle_limit == 0:
             return Constant(self.lr_min)
         if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain cosine, then lr_min
-            return Cosine(base, self.lr_min, self.t_initial)
+            return Cosine(start=base, end=self.lr_min, steps=self.t_initial)
         return CosineRestarts(
-            base, self.lr_min, self.t_initial, self.cycle_mul, self.cycle_decay, self.cycle_limit, self.k_decay
+            start=base,
+            end=self.lr_min,
+            period=self.t_initial,
+            period_mult=self.cycle_mul,
+            decay=self.cycle_decay,
+            limit=self.cycle_limit,
+            k=self.k_decay,
         )
 
 
@@ -204,8 +217,9 @@ class PolyLRScheduler(_Cycles):
 
     def _main(self, base: float) -> Schedule:
         if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain decay, then lr_min
-            return Polynomial(base, self.lr_min, self.t_initial, self.power)
-        return self._cycled(base, Polynomial(1.0, 0.0, self.t_initial, self.power), self.k_decay)
+            return Polynomial(start=base, end=self.lr_min, steps=self.t_initial, power=self.power)
+        unit = Polynomial(start=1.0, end=0.0, steps=self.t_initial, power=self.power)
+        return self._cycled(base, unit, self.k_decay)
 
 
 class TanhLRScheduler(_Cycles):
@@ -265,7 +279,7 @@ class TanhLRScheduler(_Cycles):
         # (1 - tanh(x)) / 2 is that with end = (1 - tanh(ub)) / 2, start = end + span / 2
         span = math.tanh(self.ub) - math.tanh(self.lb)
         end = 0.5 * (1.0 - math.tanh(self.ub))
-        unit = Tanh(end + 0.5 * span, end, self.t_initial, self.lb, self.ub)
+        unit = Tanh(start=end + 0.5 * span, end=end, steps=self.t_initial, lower=self.lb, upper=self.ub)
         return self._cycled(base, unit)
 
     def _warmup_end(self, base: float, main: Schedule) -> float | None:
@@ -322,8 +336,8 @@ class StepLRScheduler(_Decays):
     def _main(self, base: float) -> Schedule:
         d = float(self.decay_t)
         if d == int(d):
-            return Step(base, self.decay_rate, int(d))
-        return Stretch(Step(base, self.decay_rate, 1), factor=d)
+            return Step(start=base, rate=self.decay_rate, every=int(d))
+        return Stretch(Step(start=base, rate=self.decay_rate, every=1), factor=d)
 
 
 class MultiStepLRScheduler(_Decays):
@@ -355,10 +369,10 @@ class MultiStepLRScheduler(_Decays):
         if not later:
             return Constant(start)
         if len(set(later)) == len(later):
-            return MultiStep(start, self.decay_rate, later)
+            return MultiStep(start=start, rate=self.decay_rate, milestones=later)
         bounds = sorted(set(later))  # repeated milestones: several decays at once
         values = [start * self.decay_rate ** sum(1 for s in later if s <= b) for b in bounds]
-        return PiecewiseConstant(bounds, [start, *values])
+        return PiecewiseConstant(boundaries=bounds, values=[start, *values])
 
 
 _STABLE_FNS = ("constant", "rsqrt", "power")
@@ -468,7 +482,9 @@ class WSDLRScheduler(Scheduler):
         ts = self.stable_timescale
         assert ts is not None
         f: Schedule = (
-            InverseSqrt(base, int(ts)) if power == 0.5 and ts == int(ts) else InversePower(base, ts, power)
+            InverseSqrt(start=base, timescale=int(ts))
+            if power == 0.5 and ts == int(ts)
+            else InversePower(start=base, timescale=ts, power=power)
         )
         return Maximum(f, self.lr_min)
 
@@ -481,18 +497,18 @@ class WSDLRScheduler(Scheduler):
             def g(u: float) -> float:  # timm keeps the stable value at u = 0 whatever fn(0) is
                 return 1.0 if u <= 0 else float(user(min(u / d, 1.0)))
 
-            return Function(g, steps=d)
+            return Function(fn=g, steps=d)
         if fn in ("linear", "1-sqrt", "cosine"):
-            return Cooldown(1.0, 0.0, d, shape=fn)
+            return Cooldown(start=1.0, end=0.0, steps=d, shape=fn)
         if fn == "power":
             return PowerDecay(d, self.decay_power)
         r = self.decay_ratio  # exp: (r**x - r) / (1 - r), x = u / d held at 1
-        return (Exponential(1.0, r, d, end=r) + (-r)) * (1.0 / (1.0 - r))
+        return (Exponential(start=1.0, rate=r, every=d, end=r) + (-r)) * (1.0 / (1.0 - r))
 
     def _main(self, base: float) -> Schedule:
         stable, decay = self._stable(base), self._decay()
         hold = self.t_initial - self.decay_t
-        g = Sequence([Constant(1.0, hold), decay]) if hold else decay
+        g = Sequence([Constant(1.0, steps=hold), decay]) if hold else decay
         return (stable + (-self.lr_min)) * g + self.lr_min
 
     def get_cycle_length(self, cycles: int = 0) -> int:
