@@ -18,9 +18,11 @@ some loss is <= 0)::
 
 **Suggestions**, on the smoothed, trimmed curve ``s`` with ``m`` the index of its minimum:
 
-* ``knee`` (the default): the first learning rate at which the smoothed loss has made 95% of
-  its descent, ``s_0 - s_i >= 0.95 (s_0 - s_m)`` (in loss units): where the curve bends from
-  falling to flat;
+* ``knee`` (the default): where the curve bends from falling to flat. With ``lr(q)`` the first
+  learning rate at which the smoothed loss has made the share ``q`` of its descent,
+  ``s_0 - s_i >= q (s_0 - s_m)`` (in loss units), the knee is the geometric mean
+  ``(lr(0.9) lr(0.95) lr(0.98)) ** (1/3)``: three thresholds, so that one bump in a noisy
+  curve moves it less than it moves any one of them;
 * ``steepest``: where ``s`` falls fastest per decade of lr (per unit lr for a linear sweep),
   before ``m``;
 * ``valley``: fastai's rule, a point just past the middle of the longest descending stretch;
@@ -41,8 +43,8 @@ DEFAULT_SUGGESTION = "knee"
 #: Kernel bandwidth of the smoother, in decades of learning rate.
 BANDWIDTH = 0.25
 
-#: Share of the descent the knee must have made.
-KNEE_FRACTION = 0.95
+#: Shares of the descent whose learning rates the knee averages (geometrically).
+KNEE_FRACTIONS = (0.9, 0.95, 0.98)
 
 #: Recorded steps left out at the end (fastai's ``[:-5]``).
 TRIM_END = 5
@@ -148,11 +150,14 @@ def suggest(lrs: list[float], smoothed: list[float], sweep: str = "exp") -> dict
     )
     drop = ys[0] - ys[imin]
     if imin > 0 and drop > 0:
-        k = next(i for i in range(imin + 1) if ys[0] - ys[i] >= KNEE_FRACTION * drop)
+        at = [xs_lr[next(i for i in range(imin + 1) if ys[0] - ys[i] >= q * drop)] for q in KNEE_FRACTIONS]
+        knee = math.exp(sum(math.log(x) for x in at) / len(at))
+        shares = ", ".join(f"{q:.0%}" for q in KNEE_FRACTIONS)
         out["knee"] = Suggestion(
-            "knee", xs_lr[k],
-            f"the smoothed loss has made {KNEE_FRACTION:.0%} of its descent ({ys[0]:.4g} -> "
-            f"{lo_y:.4g}) by lr={xs_lr[k]:.3g}, where the curve bends from falling to flat",
+            "knee", knee,
+            f"where the curve bends from falling to flat: the smoothed loss has made {shares} of its "
+            f"descent ({ys[0]:.4g} -> {lo_y:.4g}) by lr={', '.join(f'{x:.3g}' for x in at)}; their "
+            "geometric mean",
         )
     xs = [math.log10(x) for x in xs_lr] if sweep == "exp" else xs_lr
     best_i, best_slope = -1, 0.0
@@ -179,5 +184,5 @@ def suggest(lrs: list[float], smoothed: list[float], sweep: str = "exp") -> dict
     return {k: out[k] for k in SUGGESTIONS if k in out}
 
 
-__all__ = ["BANDWIDTH", "DEFAULT_SUGGESTION", "KNEE_FRACTION", "SUGGESTIONS", "Suggestion",
+__all__ = ["BANDWIDTH", "DEFAULT_SUGGESTION", "KNEE_FRACTIONS", "SUGGESTIONS", "Suggestion",
            "smooth", "suggest", "trim"]

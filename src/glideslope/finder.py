@@ -5,7 +5,8 @@ Train for a short while with the learning rate growing every step (geometrically
 ``start`` to ``end``, or linearly); record the loss; stop when it diverges. Then read the
 curve (:mod:`glideslope._lrcurve` has the formulas): trim its start and end the way fastai
 does, smooth it without lag, and suggest learning rates, each with its reason. The default
-suggestion, ``knee``, is where the smoothed loss has made 95% of its descent::
+suggestion, ``knee``, is where the smoothed loss bends from falling to flat (where it has made
+90-98% of its descent)::
 
     result = gs.find_lr(train_step)                         # any framework: train_step(lr) -> loss
     result = gs.find_lr(model, optimizer, loss_fn, loader)  # PyTorch; state and RNG restored after
@@ -259,7 +260,7 @@ def find_lr(
         diverge: stop when the running average exceeds ``diverge`` times its minimum (> 1),
             or when a loss is NaN or infinite.
         default: which suggestion :attr:`LRFinderResult.suggested` returns: ``"knee"`` (the
-            default: where the smoothed loss has made 95% of its descent; on the bench tasks
+            default: where the smoothed loss has made 90-98% of its descent; on the bench tasks
             and a noisy minibatch regression it lands within a factor of 3 of the grid-best
             peak, see ``docs/finder.md``), ``"steepest"``, ``"valley"`` (fastai's default)
             or ``"minimum"`` (a tenth of the LR at the lowest smoothed loss).
