@@ -24,6 +24,7 @@ import importlib
 import math
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -305,8 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _missing_package(exc: ImportError) -> str:
     top = (exc.name or "").split(".")[0]
     extra = EXTRAS.get(top)
-    if extra is None:
-        return _describe(exc)
+    if extra is None or "pip install" in str(exc) or not isinstance(exc, ModuleNotFoundError):
+        return _describe(exc)  # already says what to install, or a broken install: say what failed
     return f"this needs the optional package {top!r}, which is not installed: pip install 'glideslope[{extra}]'"
 
 
@@ -337,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # never a UnicodeEncodeError on output
+    # NumPy's overflow/NaN warnings would be extra lines on stderr; a value that is not finite
+    # is refused by the commands themselves, in one line
+    warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered", RuntimeWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

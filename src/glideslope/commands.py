@@ -21,6 +21,7 @@ from typing import Any
 from .cli import (
     MAX_STEPS,
     CommandError,
+    CommandFailure,
     add_run_arguments,
     bounded_int,
     positive_int,
@@ -52,7 +53,26 @@ def _last_step(schedule: Any, args: argparse.Namespace) -> int:
     from .render._sample import horizon
 
     total, _ = run_sizes(args)
+    if total is None:
+        length = schedule.length
+        if length is not None and math.isfinite(length) and length > MAX_STEPS:
+            raise CommandError(
+                f"the schedule is {length:.3g} steps long, more than the 10^15 the commands show; "
+                f"add --steps N to show its first N steps"
+            )
     return horizon(schedule, total)
+
+
+def _finite(schedule: Any, steps: list[int], values: list[float] | None = None) -> list[float]:
+    """The values at ``steps``, checked to be finite (CommandError naming the first that is not)."""
+    from .render._sample import evaluate
+
+    if values is None:
+        values = evaluate(schedule, steps)
+    for t, v in zip(steps, values):
+        if not math.isfinite(v):
+            raise CommandError(f"the schedule's value at step {t} is {v}, not a finite number; check its arguments")
+    return values
 
 
 def _new_parser(sub: Any, name: str, help: str, description: str, examples: str) -> argparse.ArgumentParser:
@@ -82,10 +102,12 @@ def can_encode(stream: Any, text: str = _UNICODE_SAMPLE) -> bool:
 
 def _show(args: argparse.Namespace) -> int:
     """Draw the plot and the phase table on standard output."""
+    from .render._sample import steps_for
     from .render.terminal import phase_text, plot_text
 
     schedule = schedule_from_args(args.spec, args)
     last = _last_step(schedule, args)
+    _finite(schedule, steps_for(last, 2_000))
     size = shutil.get_terminal_size((80, 24))
     width = args.width or min(max(size.columns, 40), MAX_WIDTH)
     height = args.height or max(6, min(size.lines - 12, 20))
@@ -158,7 +180,6 @@ def _scientific(value: float, digits: int) -> str:
 
 def _table(args: argparse.Namespace) -> int:
     """Print ``step  value`` rows at the chosen steps (or a JSON document with --json)."""
-    from .render._sample import evaluate
 
     schedule = schedule_from_args(args.spec, args)
     if args.at is not None:
@@ -167,10 +188,10 @@ def _table(args: argparse.Namespace) -> int:
         last = _last_step(schedule, args)
         every = args.every or max(1, math.ceil(last / 10))
         steps = _every_steps(every, last, "--every")
-    values = evaluate(schedule, steps)
+    values = _finite(schedule, steps)
     if args.json:
         doc = {
-            "spec": args.spec if args.spec.strip() != "-" else None,
+            "spec": args.spec,
             "schedule": _safe_repr(schedule),
             "rows": [{"step": t, "value": v} for t, v in zip(steps, values)],
         }
@@ -232,12 +253,12 @@ def _plot(args: argparse.Namespace) -> int:
     schedules = [schedule_from_args(spec, args) for spec in args.specs]
     labels = args.label or [" ".join(spec.split()) if spec.strip() != "-" else "stdin" for spec in args.specs]
     total, _ = run_sizes(args)
-    if args.log:
-        from .render._sample import evaluate, horizon, steps_for
+    from .render._sample import steps_for
 
-        for label, s in zip(labels, schedules):
-            if max(evaluate(s, steps_for(horizon(s, total), 2000))) <= 0:
-                raise CommandError(f"--log: {label!r} has no value > 0 to draw on a log scale")
+    for label, s in zip(labels, schedules):
+        values = _finite(s, steps_for(_last_step(s, args), 2000))
+        if args.log and max(values) <= 0:
+            raise CommandError(f"--log: {label!r} has no value > 0 to draw on a log scale")
     from .render.mpl import require_matplotlib
 
     matplotlib = require_matplotlib()
@@ -256,7 +277,10 @@ def _plot(args: argparse.Namespace) -> int:
         xlim=args.xlim,
         ylim=args.ylim,
     )
-    fig.savefig(out)
+    try:
+        fig.savefig(out)
+    except OSError as exc:
+        raise CommandFailure(f"cannot write {str(out)!r}: {exc.strerror or exc}") from None
     print(f"wrote {out}")
     return 0
 
@@ -266,7 +290,6 @@ def _plot(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     """Write the values as CSV or JSON to standard output or -o."""
-    from .render._sample import evaluate
 
     fmt = args.format
     if fmt is None:
@@ -275,7 +298,7 @@ def _export(args: argparse.Namespace) -> int:
     schedule = schedule_from_args(args.spec, args)
     last = _last_step(schedule, args)
     steps = _every_steps(args.every or 1, last, "--every" if args.every else "every step")
-    values = evaluate(schedule, steps)
+    values = _finite(schedule, steps)
     if fmt == "csv":
         text = "step,value\n" + "".join(f"{t},{v!r}\n" for t, v in zip(steps, values))
     else:
@@ -293,11 +316,19 @@ def _export(args: argparse.Namespace) -> int:
         }
         text = json.dumps(doc) + "\n"
     if args.output:
-        Path(args.output).write_text(text)
+        _write(Path(args.output), text)
         sys.stderr.write(f"wrote {len(steps)} rows to {args.output}\n")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``; a failure (disk full, no permission) is a runtime failure."""
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        raise CommandFailure(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
 
 
 # -- registration -----------------------------------------------------------------------------

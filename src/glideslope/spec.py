@@ -28,7 +28,6 @@ import difflib
 import functools
 import math
 import operator
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -345,13 +344,23 @@ def looks_like_path(text: str) -> bool:
         return False
 
 
-#: A line of YAML that starts a mapping (``type: cosine``); a SPEC expression never has one.
-_YAML_KEY = re.compile(r"^\s*[A-Za-z_][\w-]*\s*:(\s|$)", re.MULTILINE)
-
-
 def looks_like_config(text: str) -> bool:
-    """Is ``text`` a JSON or YAML config (rather than a SPEC expression)?"""
-    return text.lstrip().startswith("{") or _YAML_KEY.search(text) is not None
+    """Is ``text`` a JSON or YAML config rather than a SPEC expression?
+
+    JSON (and YAML flow style) starts with ``{`` or ``[``; other YAML needs a ``:`` and is not
+    a Python expression (``type: cosine``, ``&a {...}``, ``--- ...``). Text with no ``:``, or
+    that parses as a Python expression, is a SPEC (whose own checks then refuse what a SPEC
+    may not hold)."""
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        return True
+    if ":" not in stripped:
+        return False
+    try:
+        ast.parse(" ".join(stripped.split()), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return True
+    return False
 
 
 def spec_from_text(text: str, *, origin: str = "the text") -> Schedule:
@@ -368,6 +377,10 @@ def spec_from_text(text: str, *, origin: str = "the text") -> Schedule:
         raise SpecError(f"{origin} holds {len(text):,} characters; at most {MAX_CONFIG_BYTES:,} are read")
     if not looks_like_config(text):
         return parse_spec(text)
+    return _config_from_text(text, origin)
+
+
+def _config_from_text(text: str, origin: str) -> Schedule:
     from .config import loads
 
     try:
@@ -403,4 +416,6 @@ def load_spec(text: str) -> Schedule:
         raise SpecError(f"cannot read config file {name}: {exc.strerror or exc}") from None
     if not content.strip():
         raise SpecError(f"config file {name} is empty")
-    return spec_from_text(content, origin=f"config file {name}")
+    if path.suffix.lower() in _CONFIG_SUFFIXES:
+        return _config_from_text(content, f"config file {name}")
+    return spec_from_text(content, origin=f"file {name}")

@@ -22,14 +22,22 @@ class Result:
         return f"Result(rc={self.rc}, out={self.out[-2000:]!r}, err={self.err[-2000:]!r})"
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
-    """Run ``python -m glideslope ARGS`` in a fresh interpreter, with a fixed terminal size."""
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 120,
+) -> Result:
+    """Run ``python -m glideslope ARGS`` in a fresh interpreter, with a fixed terminal size;
+    ``stdin`` is the text piped into it (none: an empty standard input)."""
     full_env = {**os.environ, "COLUMNS": "80", "LINES": "30", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg"}
     full_env.pop("GLIDESLOPE_DEBUG", None)
     full_env.update(env or {})
     proc = subprocess.run(
         [sys.executable, "-m", "glideslope", *args],
-        capture_output=True, text=True, encoding="utf-8", cwd=cwd, env=full_env, timeout=120,
+        capture_output=True, text=True, encoding="utf-8", errors="replace", cwd=cwd, env=full_env,
+        timeout=timeout, input=stdin if stdin is not None else "",
     )
     return Result(proc)
 

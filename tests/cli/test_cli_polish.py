@@ -1,0 +1,282 @@
+"""The command line as a new user meets it: each run as a real ``python -m glideslope``.
+
+ASCII when standard output cannot print braille; ``-`` in SPECs; ``--lr`` on a SPEC that is
+already scaled; open phases summarised over the steps drawn; exit status 2 for usage and bad
+input and 1 for runtime failures; a SPEC read from standard input; ``table --json``; one
+notation per ``table``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import assert_user_error, run_cli
+
+import glideslope as gs
+from glideslope.spec import parse_spec
+
+# -- show on a terminal that cannot print braille --------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1252"])
+def test_show_falls_back_to_ascii_when_stdout_cannot_encode_braille(encoding: str) -> None:
+    args = ["show", "warmup(10) >> exponential(rate=0.99)", "--steps", "300", "--width", "60", "--height", "8"]
+    res = run_cli(*args, env={"PYTHONIOENCODING": encoding})
+    assert res.rc == 0, res
+    assert res.err == ""
+    res.out.encode("ascii")  # every character is ASCII
+    assert "->" in res.out and "inf" in res.out  # the phase table's arrows and infinity, in ASCII
+    assert res.out == run_cli(*args, "--ascii").out  # the same picture --ascii draws
+
+
+def test_show_keeps_braille_where_stdout_can_print_it() -> None:
+    res = run_cli("show", "cosine(steps=100)", "--width", "50", "--height", "6", env={"PYTHONIOENCODING": "utf-8"})
+    assert res.rc == 0, res
+    assert any(0x2800 <= ord(c) <= 0x28FF for c in res.out)
+
+
+# -- '-' in SPECs -----------------------------------------------------------------------------
+
+
+def _rows(out: str) -> dict[int, float]:
+    lines = out.strip().splitlines()
+    assert lines[0].split() == ["step", "value"]
+    return {int(a): float(b) for a, b in (line.split() for line in lines[1:])}
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("1 - cosine(steps=100)", lambda t: 1 - gs.cosine(steps=100)(t)),
+        ("cosine(steps=100) - 0.25", lambda t: gs.cosine(steps=100)(t) - 0.25),
+        ("cosine(steps=100) - linear(steps=100)", lambda t: gs.cosine(steps=100)(t) - gs.linear(steps=100)(t)),
+        ("1 - 0.5 * linear(steps=100) - 0.25", lambda t: 1 - 0.5 * gs.linear(steps=100)(t) - 0.25),
+        ("-linear(steps=100) + 2", lambda t: 2 - gs.linear(steps=100)(t)),
+        ("0.1 - 0.09 * linear(steps=100)", lambda t: 0.1 - 0.09 * gs.linear(steps=100)(t)),
+    ],
+)
+def test_minus_works_in_specs(spec: str, expected: object) -> None:
+    res = run_cli("table", spec, "--at", "0,25,50,75,100")
+    assert res.rc == 0, res
+    got = _rows(res.out)
+    assert callable(expected)
+    for t, v in got.items():
+        assert v == pytest.approx(expected(t), rel=1e-9, abs=1e-12), (spec, t)
+
+
+def test_a_bad_minus_is_one_line() -> None:
+    assert_user_error(run_cli("table", "1 - 'a'"), "bad SPEC", "- works on schedules and numbers", "string")
+    assert_user_error(run_cli("table", "1 - 2"), "must describe a schedule", "constant(-1)")
+
+
+# -- --lr on a SPEC that is already scaled ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "why"),
+    [
+        ("3e-4 * cosine(steps=100)", "it multiplies by 0.0003"),
+        ("cosine(steps=100) / 1000", "it multiplies by 0.001"),
+        ("cosine(start=0.002, end=0.0001, steps=100)", "its largest value is 0.002"),
+        ("one_cycle(peak=0.01, steps=100)", "its largest value is 0.01"),
+    ],
+)
+def test_lr_on_an_already_scaled_spec_warns(spec: str, why: str) -> None:
+    res = run_cli("table", spec, "--lr", "0.5", "--at", "0,50")
+    assert res.rc == 0, res
+    lines = res.err.strip().splitlines()
+    assert len(lines) == 1, res
+    assert lines[0].startswith("glideslope table: warning: --lr 0.5 multiplies"), lines
+    assert "already scaled" in lines[0] and why in lines[0], lines
+    s = parse_spec(spec)
+    assert _rows(res.out) == pytest.approx({0: 0.5 * s(0), 50: 0.5 * s(50)}, rel=1e-9)  # still the product
+
+
+@pytest.mark.parametrize("spec", ["warmup(10) >> cosine(steps=90)", "cosine(end=0.01, steps=100)", "wsd(steps=100)"])
+def test_lr_on_a_multiplier_does_not_warn(spec: str) -> None:
+    res = run_cli("table", spec, "--lr", "3e-4", "--at", "0,50")
+    assert res.rc == 0, res
+    assert res.err == ""
+
+
+# -- show summarises open phases over the steps it draws ---------------------------------------
+
+
+def _phase_table(out: str) -> list[list[str]]:
+    return [line.split() for line in out.split("\n\n")[1].splitlines()]
+
+
+@pytest.mark.parametrize("steps", [300, 5000])
+def test_show_summarises_an_open_phase_over_the_steps_drawn(steps: int) -> None:
+    res = run_cli("show", "warmup(100) >> exponential(rate=0.999)", "--steps", str(steps), "--width", "60",
+                  "--height", "6")
+    assert res.rc == 0, res
+    table = _phase_table(res.out)
+    row = next(r for r in table if r[0] == "exponential")
+    assert row[1:4] == ["100", "→", "∞"]
+    s = gs.warmup(100) >> gs.exponential(rate=0.999)
+    end = s(steps)
+    assert float(row[6]) == pytest.approx(end, rel=1e-3)  # the value at the last step drawn
+    mean = math.fsum(s(t) for t in range(100, steps)) / (steps - 100)
+    assert float(row[7]) == pytest.approx(mean, rel=1e-3)
+    whole = next(r for r in table if r[0] == "whole")
+    assert whole[7] == row[6]  # the open phase ends where the run ends
+    assert table[-1] == f"exponential never ends: its values are over the steps drawn, 100..{steps}".split()
+
+
+def test_show_without_steps_draws_1000_and_says_so() -> None:
+    res = run_cli("show", "exponential(rate=0.99)", "--width", "60", "--height", "6")
+    assert res.rc == 0, res
+    assert "over the steps drawn, 0..1000" in res.out
+    assert float(_phase_table(res.out)[1][6]) == pytest.approx(0.99**1000, rel=1e-3)
+
+
+# -- exit status: 2 for usage and bad input, 1 for runtime failures ---------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["table"],  # a missing SPEC
+        ["table", "cosine(steps=9)", "--every", "0"],
+        ["table", "cosine(steps=9)", "--nope"],
+        ["table", "cosine(steps=9) ** 2"],
+        ["show", "cosine()"],  # needs --steps
+        ["export", "missing.yaml"],
+    ],
+)
+def test_usage_and_bad_input_exit_2(args: list[str], tmp_path: Path) -> None:
+    assert_user_error(run_cli(*args, cwd=tmp_path))
+
+
+def _assert_runtime_failure(proc: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert proc.returncode == 1, proc
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for f in fragments:
+        assert f in lines[0], (f, lines[0])
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_a_runtime_failure_exit_1() -> None:
+    res = run_cli("export", "cosine(steps=100)", "-o", "/dev/full")
+    _assert_runtime_failure(subprocess.CompletedProcess([], res.rc, res.out, res.err), "No space left", "/dev/full")
+    with open("/dev/full", "w") as full:  # standard output itself cannot be written
+        proc = subprocess.run([sys.executable, "-m", "glideslope", "export", "cosine(steps=5000)"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    _assert_runtime_failure(proc, "No space left")
+
+
+def test_a_missing_optional_package_is_a_runtime_failure_exit_1(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'matplotlib': raise ModuleNotFoundError('blocked', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from glideslope.cli import main\n"
+        f"sys.exit(main(['plot', 'cosine(steps=9)', '-o', {str(tmp_path / 'x.png')!r}]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    _assert_runtime_failure(proc, "matplotlib", "pip install", "glideslope[plot]")
+    assert not (tmp_path / "x.png").exists()
+
+
+# -- a SPEC from standard input ----------------------------------------------------------------
+
+
+def test_a_spec_expression_from_stdin() -> None:
+    res = run_cli("table", "-", "--at", "0,50,100", stdin="warmup(10) >> cosine(steps=90)\n")
+    assert res.rc == 0, res
+    s = gs.warmup(10) >> gs.cosine(steps=90)
+    assert _rows(res.out) == pytest.approx({0: s(0), 50: s(50), 100: s(100)}, rel=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_a_config_from_stdin(fmt: str, tmp_path: Path) -> None:
+    s = gs.one_cycle(peak=0.01, steps=500)
+    path = tmp_path / f"s.{fmt}"
+    gs.save(s, path)
+    res = run_cli("show", "-", "--width", "60", "--height", "6", stdin=path.read_text())
+    assert res.rc == 0, res
+    assert res.out.splitlines()[0] == repr(s)
+    res = run_cli("export", "-", "--format", "json", stdin=path.read_text())
+    assert res.rc == 0, res
+    assert json.loads(res.out)["values"] == [s(t) for t in range(501)]
+
+
+def test_bad_stdin_is_one_line() -> None:
+    assert_user_error(run_cli("table", "-", stdin=""), "standard input is empty")
+    assert_user_error(run_cli("table", "-", stdin="cosine(steps=9"), "bad SPEC '-' (standard input)", "never closed")
+    assert_user_error(run_cli("table", "-", stdin='{"type": "nope"}'), "standard input", "unknown type 'nope'")
+    res = run_cli("plot", "-", "-", "-o", "x.png", stdin="cosine(steps=9)")
+    assert_user_error(res, "only one SPEC can be '-'")
+    proc = subprocess.run([sys.executable, "-m", "glideslope", "table", "-"], input=b"cosine(steps=\xff9)",
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 2 and b"not UTF-8" in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+# -- table --json and one notation -------------------------------------------------------------
+
+
+def test_table_json() -> None:
+    spec = "cosine(start=0.002, end=0.0001, steps=5000)"
+    res = run_cli("table", spec, "--at", "0,1250,2500,3750,5000", "--json")
+    assert res.rc == 0, res
+    doc = json.loads(res.out)
+    s = gs.cosine(start=0.002, end=0.0001, steps=5000)
+    assert doc == {
+        "spec": spec,
+        "schedule": repr(s),
+        "rows": [{"step": t, "value": s(t)} for t in (0, 1250, 2500, 3750, 5000)],  # full precision
+    }
+    res = run_cli("table", "warmup(10) >> cosine()", "--steps", "100", "--lr", "0.1", "--json")
+    doc = json.loads(res.out)
+    assert [r["step"] for r in doc["rows"]] == list(range(0, 101, 10))
+    bound = 0.1 * (gs.warmup(10) >> gs.cosine()).bind(total_steps=100)
+    assert [r["value"] for r in doc["rows"]] == pytest.approx([bound(t) for t in range(0, 101, 10)], rel=1e-12)
+
+
+def _notations(out: str) -> set[str]:
+    values = [line.split()[1] for line in out.strip().splitlines()[1:]]
+    return {"scientific" if "e" in v else "positional" for v in values if v != "0"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "notation"),
+    [
+        ("cosine(start=0.002, end=0.0001, steps=5000)", "positional"),
+        ("3e-4 * (warmup(500) >> cosine(steps=4500))", "positional"),  # 1.2e-05 .. 3e-4 would mix in %g
+        ("exponential(rate=0.97)", "scientific"),  # down to 6e-14 at step 1000: too small for positional
+        ("1000 * linear(start=1e-3, end=1e-9, steps=50)", "scientific"),
+        ("linear(start=1, end=1e9, steps=10)", "positional"),
+        ("linear(start=1, end=1e12, steps=10)", "scientific"),  # more digits than --digits 10
+    ],
+)
+def test_table_numbers_use_one_notation(spec: str, notation: str) -> None:
+    res = run_cli("table", spec)
+    assert res.rc == 0, res
+    assert _notations(res.out) == {notation}, res.out
+    s = parse_spec(spec)
+    for t, v in _rows(res.out).items():
+        assert v == pytest.approx(s(t), rel=1e-9), (t, v)
+
+
+def test_the_console_script_reads_stdin_and_sets_the_status() -> None:
+    script = Path(sys.executable).with_name("glideslope")
+    if not script.exists():
+        pytest.skip("no console script next to the interpreter")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    ok = subprocess.run([str(script), "table", "-", "--at", "0"], input="linear(steps=4)", capture_output=True,
+                        text=True, timeout=60, env=env)
+    assert ok.returncode == 0 and ok.stdout.split() == ["step", "value", "0", "1"], ok
+    bad = subprocess.run([str(script), "table", "-"], input="linear(steps=-4)", capture_output=True, text=True,
+                         timeout=60, env=env)
+    assert bad.returncode == 2 and "steps" in bad.stderr, bad
