@@ -486,11 +486,11 @@ def test_plateau_load_state_dict_validates_and_changes_nothing_when_it_refuses()
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"base": 0.0}, "base must be > 0"),
-        ({"base": -1e-3}, "base must be > 0"),
+        ({"base": -1.0}, "base must be >= 0"),
+        ({"base": -1e-3}, "base must be >= 0"),
         ({"base": math.nan}, "base must be a finite number"),
         ({"base": 2.0, "after": gs.warmup(10, end=1.0)}, "give base or after, not both"),
-        ({"after": gs.warmup(10, end=0.0)}, "must end above 0"),
+        ({"after": gs.warmup(10, start=1.0, end=-1.0)}, "must end at a value >= 0"),
         ({"threshold": math.inf}, "threshold must be a finite number"),
         ({"min_value": -1.0}, "min_value must be >= 0"),
         ({"eps": math.nan}, "eps must be a finite number"),

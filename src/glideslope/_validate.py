@@ -33,13 +33,13 @@ def short(value: object, limit: int = 80) -> str:
 
 
 def plain(value: Any) -> Any:
-    """A NumPy or torch scalar (0-d array/tensor) as the Python bool, int or float it holds;
-    anything else unchanged."""
+    """A NumPy, torch or (concrete) JAX scalar, or 0-d array, as the Python bool, int or float
+    it holds; anything else unchanged."""
     cls = value.__class__
     if cls is int or cls is float or cls is str or value is None or cls is bool:
         return value
     module = cls.__module__.split(".", 1)[0]
-    if module in ("numpy", "torch") and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+    if module in ("numpy", "torch", "jax", "jaxlib") and getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
         try:
             item = value.item()
         except (TypeError, ValueError, RuntimeError):

@@ -46,7 +46,7 @@ class ReduceOnPlateau:
         nonfinite: what a NaN or infinite metric does: ``"raise"`` a ValueError, ``"skip"``
             (ignored, counts for nothing) or ``"count"`` (a bad update, torch's behaviour).
         after: a schedule to run first, or None.
-        base: the value the scale multiplies, > 0 (1.0: the controller yields a multiplier);
+        base: the value the scale multiplies, >= 0 (1.0: the controller yields a multiplier);
             with ``after`` it is the schedule's last value instead, so leave it at 1.0.
     """
 
@@ -77,7 +77,7 @@ class ReduceOnPlateau:
             raise TypeError(f"after must be a schedule or None, got {type(after).__name__}: {v.short(after)}")
         if after is not None and after.length in (None, math.inf):
             raise ValueError(f"after ({v.short(after)}) must have a finite, bound length")
-        base = v.positive("base", base)
+        base = v.non_negative("base", base)
         if after is not None and base != 1.0:
             raise ValueError(
                 f"give base or after, not both: with after, the base is the schedule's last value "
@@ -86,8 +86,8 @@ class ReduceOnPlateau:
         self.after = after
         self._after_len = 0 if after is None else int(after.length or 0)
         self.base = base if after is None else float(after(self._after_len))
-        if not self.base > 0:
-            raise ValueError(f"after ({v.short(after)}) must end above 0 to be scaled down, got {self.base!r}")
+        if not self.base >= 0:
+            raise ValueError(f"after ({v.short(after)}) must end at a value >= 0 to be scaled down, got {self.base!r}")
         # the rule as one comparison, ``m < bar`` (min) or ``m > bar`` (max), with the bar
         # ``best * mul + add`` kept up to date with ``best``: b*(1 -+ threshold) + 0 or
         # b*1 -+ threshold, which compare exactly like torch's expressions
@@ -130,6 +130,8 @@ class ReduceOnPlateau:
         if missing:
             raise KeyError(f"state dict lacks {sorted(missing)}")
         best = v.plain(state["best"])
+        if not isinstance(best, bool) and isinstance(best, (int, float)):
+            best = v.real("state['best']", best) if isinstance(best, int) else best  # 10**400: too large
         if isinstance(best, bool) or not isinstance(best, (int, float)) or best != best:
             raise ValueError(f"state['best'] must be a number (inf before any metric), got {v.short(best)}")
         scale = v.between("state['scale']", state["scale"], 0.0, 1.0, low_open=True)

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple
 
 from . import _xp
-from ._validate import short
+from ._validate import plain, real, short
 from .timing import UnboundScheduleError, check_run_sizes, resolve_duration
 
 SCALAR = _xp.SCALAR
@@ -438,14 +438,14 @@ class Schedule:
 
         if not _is_operand(other):
             return NotImplemented
-        return sequence(self, other)  # type: ignore[arg-type]
+        return sequence(self, plain(other))
 
     def __rrshift__(self, other: object) -> Schedule:
         from .compose import sequence
 
         if not _is_number(other):
             return NotImplemented
-        return sequence(other, self)  # type: ignore[arg-type]
+        return sequence(plain(other), self)
 
     def __mul__(self, other: object) -> Schedule:
         from .compose import Product, Scale
@@ -453,28 +453,28 @@ class Schedule:
         if isinstance(other, Schedule):
             return Product(self, other)
         if _is_number(other):
-            return Scale(self, other)  # type: ignore[arg-type]
+            return Scale(self, plain(other))
         return NotImplemented
 
     def __rmul__(self, other: object) -> Schedule:
         from .compose import Scale
 
         if _is_number(other):
-            return Scale(self, other)  # type: ignore[arg-type]
+            return Scale(self, plain(other))
         return NotImplemented
 
     def __add__(self, other: object) -> Schedule:
         from .compose import Sum
 
         if _is_operand(other):
-            return Sum(self, other)  # type: ignore[arg-type]
+            return Sum(self, plain(other))
         return NotImplemented
 
     def __radd__(self, other: object) -> Schedule:
         from .compose import Sum
 
         if _is_number(other):
-            return Sum(other, self)  # type: ignore[arg-type]
+            return Sum(plain(other), self)
         return NotImplemented
 
     def __neg__(self) -> Schedule:
@@ -489,7 +489,7 @@ class Schedule:
         if isinstance(other, Schedule):
             return Sum(self, Scale(other, -1.0))
         if _is_number(other):
-            return Sum(self, -float(other))  # type: ignore[arg-type]
+            return Sum(self, -float(plain(other)))
         return NotImplemented
 
     def __rsub__(self, other: object) -> Schedule:
@@ -497,16 +497,17 @@ class Schedule:
         from .compose import Scale, Sum
 
         if _is_number(other):
-            return Sum(other, Scale(self, -1.0))  # type: ignore[arg-type]
+            return Sum(plain(other), Scale(self, -1.0))
         return NotImplemented
 
     def __truediv__(self, other: object) -> Schedule:
         from .compose import Scale
 
         if _is_number(other):
-            if other == 0:
+            divisor = real("divisor", other)
+            if divisor == 0:
                 raise ZeroDivisionError("cannot divide a schedule by 0")
-            return Scale(self, 1.0 / other)  # type: ignore[operator]
+            return Scale(self, 1.0 / divisor)
         return NotImplemented
 
     # -- pictures (implemented in glideslope.render; matplotlib optional) -------------------
@@ -529,6 +530,8 @@ class Schedule:
 
 
 def _is_number(x: object) -> bool:
+    """A real number operand (NumPy and torch scalars included), not a bool."""
+    x = plain(x)
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
