@@ -192,7 +192,13 @@ def format_param(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     """One value per param group: a list of the right length, or a scalar repeated
     (torch's rule and error text); tensors cloned, NumPy scalars made Python numbers."""
     n = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)) or (hasattr(value, "ndim") and getattr(value, "ndim", 0) == 1):
+    if getattr(value, "ndim", 0) != 0:
+        # torch takes an array here for one value and fails on its arithmetic: refuse it now
+        raise TypeError(
+            f"{name} must be a number or a list/tuple with one per param group, got "
+            f"{type(value).__name__} of shape {tuple(value.shape)}; pass list({name})"
+        )
+    if isinstance(value, (list, tuple)):
         values = list(value)
         if len(values) != n:
             raise ValueError(

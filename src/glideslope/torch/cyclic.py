@@ -47,15 +47,17 @@ def cyclic_curve(total_size: float, step_ratio: float, mode: str, gamma: float,
     up = total_size * step_ratio
     down = total_size - up
     if down == 0:
-        n = int(up) if up == int(up) else None
-        if n is None or scale_fn is not None:
+        if scale_fn is not None:
             raise ValueError(
-                f"step_size_down=0 needs a whole step_size_up and a built-in mode (got step_size_up={up}, "
-                f"scale_fn={scale_fn!r}); the engine's cyclic() has no falling-free form for these"
+                f"step_size_down=0 with a custom scale_fn (got scale_fn={scale_fn!r}) is not supported: the "
+                f"engine's cyclic() has no form without a falling part; give step_size_down >= 1"
             )
-        saw = gs.repeat(gs.linear(0.0, 1.0, n))
-        if mode == "triangular2":
-            return saw * gs.step(1.0, 0.5, n)
+        n = int(up) if up == int(up) else None
+        unit = gs.repeat(gs.linear(0.0, 1.0, 1))  # the saw frac(t), stretched to frac(t / up)
+        saw = gs.repeat(gs.linear(0.0, 1.0, n)) if n is not None else gs.stretch(unit, factor=up)
+        if mode == "triangular2":  # 1 / 2 ** (cycle - 1), cycle = floor(1 + t / up)
+            halving = gs.step(1.0, 0.5, n) if n is not None else gs.stretch(gs.step(1.0, 0.5, 1), factor=up)
+            return saw * halving
         if mode == "exp_range":
             return saw * gs.exponential(1.0, gamma, 1)
         return saw
@@ -83,10 +85,12 @@ def one_cycle_curve(phases: list[dict[str, Any]], group: dict[str, Any], anneal:
     # whose end is <= 0 is never used and the next one starts at that (negative) end
     while len(knots) > 2 and knots[1] <= 0:
         if knots[1] == 0 and (len(knots) == 3 or knots[2] > 0):
-            raise ValueError(
-                f"the first phase ends at step 0 ({phases}), where torch divides by zero; use a larger pct_start"
+            raise ZeroDivisionError(  # torch's error here (it divides by the phase's length, 0)
+                f"pct_start * total_steps - 1 is 0: the first phase of {phases} has length 0; use a larger pct_start"
             )
         knots, values = knots[1:], values[1:]
+    while len(knots) > 2 and knots[-1] == knots[-2]:  # a last phase of length 0 (pct_start=1.0)
+        knots, values = knots[:-1], values[:-1]
     for a, b in itertools.pairwise(knots):
         if b <= a:
             raise ValueError(f"the phases end at {knots[1:]}, which are not increasing; use a larger total_steps")
@@ -377,6 +381,7 @@ class OneCycleLR(GlideScheduler):
         div_factor = real("div_factor", div_factor, low=0.0, low_open=True)
         final_div_factor = real("final_div_factor", final_div_factor, low=0.0, low_open=True)
         n, p = self.total_steps, float(pct_start)
+        self._schedule_phases: list[dict[str, Any]]
         if three_phase:
             self._schedule_phases = [
                 {"end_step": float(p * n) - 1, "start_lr": "initial_lr", "end_lr": "max_lr",
@@ -434,7 +439,12 @@ class OneCycleLR(GlideScheduler):
     def _closed(self, t: int) -> list[float]:
         if t > self.total_steps and not self.hold_final:
             raise ValueError(f"Tried to step {t} times. The specified number of total steps is {self.total_steps}")
-        x = t + _shift(self._schedule_phases)
+        phases = self._schedule_phases
+        x = t + _shift(phases)
+        if t > phases[-1]["end_step"] and phases[-1]["end_step"] == phases[-2]["end_step"] and not self.hold_final:
+            raise ZeroDivisionError(  # torch's error here: its last phase has length 0
+                f"step {t} is past the end of the 1cycle (pct_start=1.0 leaves no annealing phase)"
+            )
         out: list[float] = []
         done: dict[int, float] = {}
         for c in self._lr_curves:
