@@ -156,6 +156,14 @@ def image_path(entry: Entry) -> Path:
     return IMAGES / f"{entry.name}.png"
 
 
+def grouped() -> dict[str, list[Entry]]:
+    """The entries by group, groups and entries in the order they are listed."""
+    groups: dict[str, list[Entry]] = {}
+    for e in ENTRIES:
+        groups.setdefault(e.group, []).append(e)
+    return groups
+
+
 def markdown() -> str:
     """The text of docs/schedules.md."""
     lines = [
@@ -171,9 +179,7 @@ def markdown() -> str:
         "a schedule holds its last value. Dotted lines mark where one phase hands over to the next.",
         "",
     ]
-    groups: dict[str, list[Entry]] = {}
-    for e in ENTRIES:
-        groups.setdefault(e.group, []).append(e)
+    groups = grouped()
     for group, entries in groups.items():
         lines.append(f"- **{group}**: " + ", ".join(f"[{e.name}](#{e.name})" for e in entries))
     lines.append("")
@@ -222,9 +228,7 @@ def gallery_markdown() -> str:
         "`.venv/bin/python scripts/gallery.py`.",
         "",
     ]
-    groups: dict[str, list[Entry]] = {}
-    for e in ENTRIES:
-        groups.setdefault(e.group, []).append(e)
+    groups = grouped()
     for group, entries in groups.items():
         lines += [f"## {group}", "", "| | | |", "|---|---|---|"]
         for i in range(0, len(entries), 3):
