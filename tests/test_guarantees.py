@@ -406,6 +406,26 @@ def test_a_composite_1000_deep_works_everywhere() -> None:
     assert sys.getrecursionlimit() == limit  # raised only while walking, then restored
 
 
+def test_deep_composites_in_several_threads_at_once() -> None:
+    import threading
+
+    limit, s, errors = sys.getrecursionlimit(), _deep(1000), []
+
+    def work() -> None:
+        try:
+            for _ in range(3):
+                assert gs.from_config(s.to_config()) == s and repr(s) and math.isfinite(s(77))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sys.getrecursionlimit() == limit
+
+
 def test_nesting_deeper_than_the_limit_is_refused_with_a_value_error() -> None:
     s: gs.Schedule = gs.cosine(steps=10)
     with pytest.raises(ValueError, match="levels deep; at most 2000"):

@@ -145,7 +145,13 @@ def jumps(s: Schedule, rtol: float = 1e-9, atol: float = 1e-12) -> list[Jump]:
 
 
 def _joins(s: Schedule) -> list[tuple[int, float, float]]:
-    boundary_values = getattr(s, "boundary_values", None)
-    if boundary_values is not None:
-        return list(boundary_values())
-    return [j for c in s.children() for j in _joins(c)] if len(s.children()) == 1 else []
+    """The joins of the sequence ``s`` is, or wraps through one-child composites (found
+    without recursion: the chain may be deep)."""
+    while True:
+        boundary_values = getattr(s, "boundary_values", None)
+        if boundary_values is not None:
+            return list(boundary_values())
+        children = s.children()
+        if len(children) != 1:
+            return []
+        s = children[0]

@@ -53,26 +53,37 @@ GROWTH_LIMIT = 1e300
 #: means nothing in float arithmetic, and the value there is the value at 2**53.
 PERIODIC_HORIZON = 2.0**53
 
-_room_held = threading.local()
+_room_held = threading.local()  # is this thread inside a recursion_room already?
+_room_lock = threading.Lock()
+_room_users = 0  # threads inside a recursion_room; the limit is restored when none is left
+_room_base = 0  # the recursion limit before the first of them raised it
 
 
 @contextmanager
 def recursion_room(depth: int, frames_per_level: int = _FRAMES_PER_LEVEL) -> Iterator[None]:
     """Enough recursion limit for an operation that recurses ``depth`` levels (restored after).
 
-    Used only for schedules nested deeper than a few dozen levels; nested uses are free.
+    Used only for schedules nested deeper than a few dozen levels; nested uses are free, and
+    threads that overlap share the raised limit until the last of them is done.
     """
+    global _room_users, _room_base
     if depth <= _SHALLOW or getattr(_room_held, "on", False):
         yield
         return
-    old = sys.getrecursionlimit()
+    with _room_lock:
+        if _room_users == 0:
+            _room_base = sys.getrecursionlimit()
+        _room_users += 1
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), _room_base + frames_per_level * depth))
     _room_held.on = True
-    sys.setrecursionlimit(old + frames_per_level * depth)
     try:
         yield
     finally:
-        sys.setrecursionlimit(old)
         _room_held.on = False
+        with _room_lock:
+            _room_users -= 1
+            if _room_users == 0:
+                sys.setrecursionlimit(_room_base)
 
 
 def scalar_step(t: int | float) -> int | float:
