@@ -415,7 +415,7 @@ def test_deep_composites_in_several_threads_at_once() -> None:
         try:
             for _ in range(3):
                 assert gs.from_config(s.to_config()) == s and repr(s) and math.isfinite(s(77))
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:  # reported below
             errors.append(e)
 
     threads = [threading.Thread(target=work) for _ in range(4)]
