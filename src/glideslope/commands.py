@@ -138,13 +138,15 @@ def _steps_list(text: str) -> list[int]:
     return out
 
 
-def _every_steps(every: int, last: int, option: str) -> list[int]:
-    """``0, every, 2 * every, ...`` up to ``last``, and ``last`` itself."""
-    rows = last // every + 2
+def _every_steps(every: int, last: int, given: bool = True) -> list[int]:
+    """``0, every, 2 * every, ...`` up to ``last``, and ``last`` itself (at most
+    :data:`MAX_ROWS` of them; ``given``: whether ``every`` came from --every)."""
+    rows = last // every + 1 + (1 if last % every else 0)
     if rows > MAX_ROWS:
+        what = f"--every {every}" if given else "every step"
         raise CommandError(
-            f"{option} {every} over {last:,} steps gives {rows:,} rows; at most {MAX_ROWS:,}: "
-            f"use --every {math.ceil(last / (MAX_ROWS - 1))} or more"
+            f"{what} from 0 to {last:,} is {rows:,} rows; at most {MAX_ROWS:,} are written: "
+            f"add --every {math.ceil(last / (MAX_ROWS - 2))} or more"
         )
     steps = list(range(0, last + 1, every))
     if steps[-1] != last:
@@ -187,7 +189,7 @@ def _table(args: argparse.Namespace) -> int:
     else:
         last = _last_step(schedule, args)
         every = args.every or max(1, math.ceil(last / 10))
-        steps = _every_steps(every, last, "--every")
+        steps = _every_steps(every, last)
     values = _finite(schedule, steps)
     if args.json:
         doc = {
@@ -297,7 +299,7 @@ def _export(args: argparse.Namespace) -> int:
         fmt = "json" if suffix == ".json" else "csv"
     schedule = schedule_from_args(args.spec, args)
     last = _last_step(schedule, args)
-    steps = _every_steps(args.every or 1, last, "--every" if args.every else "every step")
+    steps = _every_steps(args.every or 1, last, given=args.every is not None)
     values = _finite(schedule, steps)
     if fmt == "csv":
         text = "step,value\n" + "".join(f"{t},{v!r}\n" for t, v in zip(steps, values))

@@ -144,7 +144,7 @@ class _Evaluator:
             if isinstance(value, bool) or not isinstance(value, (int, float, Schedule)):
                 raise self.fail(op_node, f"a unary minus or plus applies to a number or a schedule, not {_kind(value)}")
             if isinstance(op_node.op, ast.USub):
-                value = self._apply(op_node, _negate, value)
+                value = self._apply(op_node, operator.neg, value)
         return value
 
     def _bin_op(self, node: ast.BinOp) -> Any:
@@ -218,29 +218,12 @@ _DISPATCH: dict[type[ast.AST], Callable[[_Evaluator, Any], Any]] = {
 _ALLOWED = "a SPEC holds only schedule constructor calls, numbers, strings, lists and the operators >>, *, /, +, -"
 
 
-def _subtract(a: Any, b: Any) -> Any:
-    """``a - b`` for schedules and numbers: the engine's subtraction where it has one, else
-    ``a + (-1.0 * b)``."""
-    if not isinstance(a, Schedule) and not isinstance(b, Schedule):
-        return a - b
-    if hasattr(Schedule, "__sub__") and hasattr(Schedule, "__rsub__"):
-        return a - b
-    return a + _negate(b)
-
-
-def _negate(a: Any) -> Any:
-    """``-a`` for a schedule (``-1.0 * a``, or the engine's negation where it has one) or a number."""
-    if isinstance(a, Schedule) and not hasattr(Schedule, "__neg__"):
-        return -1.0 * a
-    return -a
-
-
 _BINOPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.RShift: operator.rshift,
     ast.Mult: operator.mul,
     ast.Div: operator.truediv,
     ast.Add: operator.add,
-    ast.Sub: _subtract,
+    ast.Sub: operator.sub,
 }
 
 _OP_NAMES: dict[type[Any], str] = {
