@@ -18,7 +18,7 @@ torchvision is needed (torch only for noise).
 """
 
 from ._base import Scheduler
-from ._shapes import InversePower, PowerDecay, Restarts
+from ._shapes import HalfTanh, InversePower, PowerDecay, Restarts
 from .factory import create_scheduler, create_scheduler_v2, scheduler_kwargs
 from .plateau import PlateauLRScheduler
 from .schedulers import (
@@ -31,7 +31,7 @@ from .schedulers import (
 )
 
 __all__ = [
-    "CosineLRScheduler", "InversePower", "MultiStepLRScheduler", "PlateauLRScheduler", "PolyLRScheduler",
+    "CosineLRScheduler", "HalfTanh", "InversePower", "MultiStepLRScheduler", "PlateauLRScheduler", "PolyLRScheduler",
     "PowerDecay", "Restarts", "Scheduler", "StepLRScheduler", "TanhLRScheduler", "WSDLRScheduler",
     "create_scheduler", "create_scheduler_v2", "scheduler_kwargs",
 ]

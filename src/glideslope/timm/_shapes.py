@@ -1,9 +1,12 @@
-"""The few shapes timm has that the engine does not: restarts of any decay, and two powers.
+"""The few shapes timm has that the engine does not: restarts of any decay, timm's tanh curve,
+and two powers.
 
 The engine's :class:`~glideslope.CosineRestarts` carries timm's cycle knobs for the cosine
-only; :class:`Restarts` carries them for any decay written as an engine shape (timm's poly
-and tanh). :class:`PowerDecay` and :class:`InversePower` are WSD's ``decay_fn='power'`` and
-``stable_fn='power'``. Each formula is written once, against ``xp``, like the engine's.
+only; :class:`Restarts` carries them for any decay written as a schedule (timm's poly and
+tanh). :class:`HalfTanh` is timm's tanh curve, which (unlike the engine's normalised
+:class:`~glideslope.Tanh`) does not reach 0 at its end and may be flat. :class:`PowerDecay` and
+:class:`InversePower` are WSD's ``decay_fn='power'`` and ``stable_fn='power'``. Each formula is
+written once, against ``xp``, like the engine's.
 """
 
 from __future__ import annotations
@@ -85,8 +88,10 @@ class Restarts(Schedule):
         return (self.unit,)
 
     def _cycle_start(self, i: Any) -> Any:
+        # the geometric factor first: (m - 1) / (m - 1) is exactly 1, so the first restart is
+        # exactly at ``period`` (``p * (m - 1) / (m - 1)`` can round to one ulp above it)
         m, p = self.period_mult, self.period
-        return p * i if m == 1.0 else p * (m**i - 1.0) / (m - 1.0)
+        return p * i if m == 1.0 else p * ((m**i - 1.0) / (m - 1.0))
 
     def _length(self) -> float | None:
         if self.limit is None:
@@ -110,6 +115,39 @@ class Restarts(Schedule):
         if self.limit is not None:
             value = xp.where(i >= self.limit, self.end + 0.0 * t, value)
         return value
+
+
+class HalfTanh(Schedule):
+    """timm's tanh curve: ``(1 - tanh(lower + (upper - lower) * p)) / 2``, ``p = min(t, steps) / steps``.
+
+    It falls from about 1 towards about 0 and is not normalised: at ``p = 1`` it is
+    ``(1 - tanh(upper)) / 2``, and a range where tanh is saturated gives a flat curve (timm
+    allows both).
+
+    Args:
+        steps: length of the curve (int >= 1).
+        lower: the tanh argument at the start.
+        upper: the tanh argument at the end (> lower).
+    """
+
+    steps: int
+    lower: float
+    upper: float
+
+    kind = "timm_half_tanh"
+
+    def __init__(self, steps: int = 1, lower: float = -7.0, upper: float = 3.0) -> None:
+        lo, hi = v.real("lower", lower), v.real("upper", upper)
+        if hi <= lo:
+            raise ValueError(f"upper must be > lower, got lower={lower!r}, upper={upper!r}")
+        self._set(steps=v.integer("steps", steps, minimum=1), lower=lo, upper=hi)
+
+    def _length(self) -> float | None:
+        return self.steps
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        p = xp.minimum(t, self.steps) / self.steps
+        return 0.5 * (1.0 - xp.tanh(self.lower * (1.0 - p) + self.upper * p))
 
 
 class PowerDecay(Schedule):

@@ -27,10 +27,9 @@ from ..shapes import (
     PiecewiseConstant,
     Polynomial,
     Step,
-    Tanh,
 )
 from ._base import Scheduler, count
-from ._shapes import InversePower, PowerDecay, Restarts
+from ._shapes import HalfTanh, InversePower, PowerDecay, Restarts
 
 logger = logging.getLogger("glideslope.timm")
 
@@ -155,6 +154,12 @@ class CosineLRScheduler(_Cycles):
             return Constant(self.lr_min)
         if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain cosine, then lr_min
             return Cosine(start=base, end=self.lr_min, steps=self.t_initial)
+        if self.cycle_mul != 1.0:
+            # the engine's CosineRestarts computes a cycle start as p * (m**i - 1) / (m - 1),
+            # which can land one ulp above an exact restart (t_initial=7, cycle_mul=2.4288...:
+            # step 7 gives lr_min instead of the peak); Restarts computes it exactly there
+            unit = Cosine(start=1.0, end=0.0, steps=self.t_initial)
+            return self._cycled(base, unit, self.k_decay)
         return CosineRestarts(
             start=base,
             end=self.lr_min,
@@ -226,10 +231,10 @@ class TanhLRScheduler(_Cycles):
     """Hyperbolic-tangent decay with warm restarts, warmup and noise (timm's class).
 
     After warmup, in cycle ``i`` at progress ``p = u / L_i``:
-    ``lr = lr_min + (base * cycle_decay**i - lr_min) * (1 - tanh(lb * (1 - p) + ub * p)) / 2``,
-    the engine's :class:`~glideslope.Tanh` (rescaled to timm's unnormalised curve) cycled by
-    :class:`.Restarts`. Without ``warmup_prefix`` the warmup ends at the value the tanh has at
-    ``warmup_t`` (timm's rule for this class).
+    ``lr = lr_min + (base * cycle_decay**i - lr_min) * (1 - tanh(lb * (1 - p) + ub * p)) / 2``:
+    :class:`.HalfTanh` (timm's curve; the engine's :class:`~glideslope.Tanh` is normalised to
+    end at 0 and refuses a flat range) cycled by :class:`.Restarts`. Without ``warmup_prefix``
+    the warmup ends at the value the tanh has at ``warmup_t`` (timm's rule for this class).
 
     Args:
         lb: where the tanh curve starts.
@@ -275,12 +280,7 @@ class TanhLRScheduler(_Cycles):
         self.warmup_lr_init = v.non_negative("warmup_lr_init", self.warmup_lr_init)
 
     def _main(self, base: float) -> Schedule:
-        # the engine's Tanh is normalised to fall from start to end; timm's curve
-        # (1 - tanh(x)) / 2 is that with end = (1 - tanh(ub)) / 2, start = end + span / 2
-        span = math.tanh(self.ub) - math.tanh(self.lb)
-        end = 0.5 * (1.0 - math.tanh(self.ub))
-        unit = Tanh(start=end + 0.5 * span, end=end, steps=self.t_initial, lower=self.lb, upper=self.ub)
-        return self._cycled(base, unit)
+        return self._cycled(base, HalfTanh(steps=self.t_initial, lower=self.lb, upper=self.ub))
 
     def _warmup_end(self, base: float, main: Schedule) -> float | None:
         return base if self.warmup_prefix else None
