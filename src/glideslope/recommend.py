@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _validate as v
+from ._lrcurve import SUGGESTIONS
 from .compose import Warmup, sequence
 from .finder import LRFinderResult
 from .schedule import Schedule
@@ -109,14 +110,26 @@ class Recommendation:
 def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, str]:
     """The peak learning rate for a run of ``total_steps`` read from a range test, and why.
 
-    The rule (measured in ``benchmarks/bench_finder.py``): the finder's default suggestion.
+    The rule: the finder's default suggestion (``knee``), whatever the run's length. Measured
+    in ``benchmarks/bench_finder.py`` (``docs/finder.md``): at each bench task's budget it lands
+    within a factor of 3 of the grid-best peak of warmup + linear decay to 0. The run's length
+    does not move it, because with linear decay to zero the best peak hardly moves with the
+    horizon (Bergsma et al., 2025, "Straight to Zero"): on charlm the grid-best peak of this
+    schedule was 0.008 at 120 steps and 0.004-0.008 at 240 and 960 steps, while the
+    finder's knee is about 0.0035; where the best peak does fall with the horizon (a noisy
+    convex regression at 1000+ steps) the loss is flat over a decade of peaks around it. The
+    run's length sets the warmup and the length of the decay instead.
     """
     if not isinstance(result, LRFinderResult):
         raise TypeError(f"result must be an LRFinderResult (from glideslope.find_lr), got {type(result).__name__}")
-    lr = result.suggested
-    name = result.default if result.default in result.suggestions else "fallback"
-    why = result.suggestions[name].reason if name in result.suggestions else "the first suggestion available"
-    return lr, f"{lr:.3g}, the finder's {name} suggestion: {why}"
+    lr = result.suggested  # raises, saying why, when the curve gave no suggestion
+    name = next(n for n in (result.default, *SUGGESTIONS) if n in result.suggestions)
+    label = f"the finder's {name} suggestion"
+    if name != result.default:
+        label += f" (its default, {result.default!r}, is missing for this curve)"
+    return lr, (f"{lr:.3g}, {label}: {result.suggestions[name].reason}. Not scaled with the run's "
+                f"length ({total_steps} steps): after linear decay to zero the best peak hardly moves "
+                "with the horizon (measured in docs/finder.md); the length sets the warmup and the decay")
 
 
 def recommend(
@@ -157,9 +170,9 @@ def recommend(
     w = _warmup_steps(warmup, total_steps)
     if warmup is None:
         reasons["warmup"] = (
-            f"{w} steps ({WARMUP_FRACTION:.0%} of the run), linear from 0: AdamW's second-moment "
-            "estimates are poor in the first steps, and a short warmup keeps the peak from "
-            "blowing up the start"
+            f"{w} steps ({WARMUP_FRACTION:.0%} of the run), linear from 0: the first steps come "
+            "before the optimizer's statistics (Adam's second moments, momentum) and the weights "
+            "have settled, and taking them at the full peak can blow up the start"
         )
     else:
         reasons["warmup"] = f"{w} steps, as given"
