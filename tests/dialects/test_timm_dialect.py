@@ -495,6 +495,7 @@ BAD = [
     ("CosineLRScheduler", {"t_initial": 10, "cycle_mul": 0.5}, ValueError, "cycle_mul"),
     ("CosineLRScheduler", {"t_initial": 10, "cycle_limit": -1}, ValueError, "cycle_limit"),
     ("CosineLRScheduler", {"t_initial": 10, "k_decay": 0}, ValueError, "k_decay"),
+    ("PolyLRScheduler", {"t_initial": 10, "k_decay": 5000}, ValueError, "k_decay"),
     ("CosineLRScheduler", {"t_initial": 10, "warmup_t": -2}, ValueError, "warmup_t"),
     ("CosineLRScheduler", {"t_initial": 10, "warmup_t": 2.5}, TypeError, "warmup_t"),
     ("CosineLRScheduler", {"t_initial": 10, "noise_range_t": (1, 2, 3)}, ValueError, "noise_range_t"),

@@ -23,7 +23,7 @@ class Restarts(Schedule):
 
     Cycle ``i`` starts at ``S_i = period * (m**i - 1) / (m - 1)`` (``period * i`` when
     ``m = period_mult = 1``) and lasts ``L_i = period * m**i``. At the step ``u = t - S_i``
-    into it, with ``N`` the unit's length and ``q = u**k / L_i**k`` (k-decay):
+    into it, with ``N`` the unit's length and ``q = (u / L_i)**k`` (k-decay):
 
         value = end + (start * decay**i - end) * unit(N * q)
 
@@ -109,7 +109,7 @@ class Restarts(Schedule):
             i = xp.where(t >= self._cycle_start(i + 1.0), i + 1.0, i)
         length = p * m**i
         u = t - self._cycle_start(i)
-        q = u / length if self.k == 1.0 else u**self.k / length**self.k
+        q = u / length if self.k == 1.0 else (u / length) ** self.k  # = u**k / L**k, without overflow
         peak = self.start * self.decay**i
         value = self.end + (peak - self.end) * self.unit._eval(self._n * q, xp)
         if self.limit is not None:

@@ -146,7 +146,7 @@ class CosineLRScheduler(_Cycles):
 
     def _check(self) -> None:
         self._check_cycles()
-        self.k_decay = v.positive("k_decay", self.k_decay)
+        self.k_decay = v.between("k_decay", self.k_decay, 1e-3, 1e3)
         self._warn_flat()
 
     def _main(self, base: float) -> Schedule:
@@ -217,7 +217,7 @@ class PolyLRScheduler(_Cycles):
     def _check(self) -> None:
         self._check_cycles()
         self.power = v.positive("power", self.power)
-        self.k_decay = v.positive("k_decay", self.k_decay)
+        self.k_decay = v.between("k_decay", self.k_decay, 1e-3, 1e3)
         self._warn_flat()
 
     def _main(self, base: float) -> Schedule:
