@@ -179,6 +179,8 @@ def read_stdin() -> str:
     stream = sys.stdin
     if stream is None:
         raise CommandError("SPEC '-' reads standard input, but there is none")
+    if stream.isatty():
+        sys.stderr.write("glideslope: reading the SPEC from standard input (end it with Ctrl-D)\n")
     data = stream.buffer.read(MAX_STDIN + 1) if hasattr(stream, "buffer") else stream.read(MAX_STDIN + 1).encode()
     if len(data) > MAX_STDIN:
         raise CommandError(f"SPEC '-': standard input holds more than {MAX_STDIN:,} bytes")
