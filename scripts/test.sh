@@ -8,5 +8,6 @@ $PY -m ruff check src tests benchmarks examples scripts
 $PY -m mypy
 SITE=$(mktemp -d)
 trap 'rm -rf "$SITE"' EXIT
-NO_MKDOCS_2_WARNING=1 $PY -m mkdocs build --strict --quiet --site-dir "$SITE"
+# (no --quiet: it hides the warnings, and then --strict has nothing to count)
+NO_MKDOCS_2_WARNING=1 $PY -m mkdocs build --strict --site-dir "$SITE"
 $PY -m pytest -n auto -p no:cacheprovider "$@"

@@ -168,3 +168,4 @@ def test_ci_runs_the_readme_test_command_the_docs_build_and_the_wheel_smoke_test
     assert "mkdocs build --strict" in test_sh
     manifest = (ROOT / "MANIFEST.in").read_text()
     assert all(f"graft {d}" in manifest for d in ("tests", "examples", "docs", "scripts"))
+    assert "--quiet" not in test_sh.split("mkdocs build")[1].split("\n")[0], "--quiet makes --strict count nothing"
