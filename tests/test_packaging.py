@@ -169,3 +169,15 @@ def test_ci_runs_the_readme_test_command_the_docs_build_and_the_wheel_smoke_test
     manifest = (ROOT / "MANIFEST.in").read_text()
     assert all(f"graft {d}" in manifest for d in ("tests", "examples", "docs", "scripts"))
     assert "--quiet" not in test_sh.split("mkdocs build")[1].split("\n")[0], "--quiet makes --strict count nothing"
+
+
+def test_readme_links_point_at_files_and_headings_that_exist() -> None:
+    readme = (ROOT / "README.md").read_text()
+    anchors = {re.sub(r"[^\w\- ]", "", h).strip().lower().replace(" ", "-") for h in re.findall(r"^#+ (.+)$", readme, re.M)}
+    for target in re.findall(r"\]\(([^)\s]+)\)", readme):
+        if target.startswith(("http://", "https://")):
+            continue
+        if target.startswith("#"):
+            assert target[1:] in anchors, f"README links to a missing heading: {target}"
+        else:
+            assert (ROOT / target.split("#")[0]).exists(), f"README links to a missing file: {target}"
