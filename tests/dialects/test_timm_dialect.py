@@ -565,7 +565,8 @@ def test_import_needs_neither_timm_nor_torch() -> None:
 
 OWN_SHAPES = [
     gt.Restarts(gs.polynomial(1.0, 0.0, 7, power=2.0), 0.3, 0.01, 7, 1.7, 0.5, 4, 1.5),
-    gt.Restarts(gt.HalfTanh(5, -4.0, 2.0), 1.0, 0.0, 5, 1.0, 0.8, None),
+    gt.Restarts(gt.HalfTanh(5, -4.0, 2.0), 1.0, 0.0, 5, 1.0, 0.8, 50),
+    gt.Restarts(gs.cosine(1.0, 0.0, 3), 2.0, 0.1, 3, 1e100, 1.5, 1000, 0.5),
     gt.HalfTanh(8, -9.0, -8.5),
     gt.PowerDecay(9, 1.7),
     gt.InversePower(2.0, 2.5, 0.8),
@@ -603,3 +604,15 @@ def test_restarts_formula_at_known_points() -> None:
         gt.Restarts(gs.linear(1.0, 0.0, 10), period=10, period_mult=0.5)
     with pytest.raises(ValueError, match="finite length"):
         gt.Restarts(gs.constant(1.0), period=10)
+    with pytest.raises(ValueError, match="past the float range"):
+        gt.Restarts(gs.linear(1.0, 0.0, 10), period=10, decay=1e10, limit=40)
+
+
+def test_restarts_stay_finite_at_extremes() -> None:
+    """Growing cycles cap at step 2**53 and hold; huge steps and cycle counts stay finite."""
+    r = gt.Restarts(gs.linear(1.0, 0.0, 10), start=1.0, end=0.1, period=10, period_mult=2.0, decay=1.5, limit=10**6)
+    assert r.length == 2**53
+    for t in (0, 10**6, 2**53 - 1, 2**53, 10**300):
+        assert math.isfinite(r(t))
+    assert r(10**300) == r(2**53)
+    np.testing.assert_array_equal(np.isfinite(r(np.array([0.0, 1e20, 1e300]))), True)

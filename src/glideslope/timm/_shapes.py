@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from .. import _validate as v
-from ..schedule import Schedule
+from ..schedule import SCALAR, Schedule
 
 
 class Restarts(Schedule):
@@ -28,17 +28,18 @@ class Restarts(Schedule):
         value = end + (start * decay**i - end) * unit(N * q)
 
     ``unit`` falls from 1 to 0 over its ``N`` steps (e.g. ``polynomial(1, 0, N, power)``).
-    After ``limit`` cycles the value holds ``end``.
+    After ``limit`` cycles the value holds ``end``; cycles that would start after step
+    ``2**53`` never do (the value at ``2**53`` holds).
 
     Args:
         unit: a bound schedule with a finite length ``N >= 1``: the shape of one cycle.
         start: the peak of the first cycle.
         end: the value each cycle falls towards, and the value after the last.
         period: steps in the first cycle (int >= 1).
-        period_mult: each cycle is this many times longer than the previous (>= 1).
+        period_mult: each cycle is this many times longer than the previous, in [1, 1e200].
         decay: each cycle's peak is this times the previous one's (> 0).
-        limit: number of cycles (>= 1), or None for no end.
-        k: the k-decay exponent (> 0); 1 is the plain shape.
+        limit: number of cycles (int >= 1).
+        k: the k-decay exponent, in [1e-3, 1e3]; 1 is the plain shape.
     """
 
     unit: Schedule
@@ -47,9 +48,10 @@ class Restarts(Schedule):
     period: int
     period_mult: float
     decay: float
-    limit: int | None
+    limit: int
     k: float
     _n: float
+    _stop: float  # the step where the value stops changing: the end of the last cycle, or 2**53
 
     kind = "timm_restarts"
 
@@ -61,7 +63,7 @@ class Restarts(Schedule):
         period: int = 1,
         period_mult: float = 1.0,
         decay: float = 1.0,
-        limit: int | None = 1,
+        limit: int = 1,
         k: float = 1.0,
     ) -> None:
         if not isinstance(unit, Schedule):
@@ -69,9 +71,7 @@ class Restarts(Schedule):
         n = unit.length
         if n is None or not math.isfinite(n) or n < 1:
             raise ValueError(f"unit ({unit!r}) must be bound and have a finite length >= 1, got {n!r}")
-        mult = v.real("period_mult", period_mult)
-        if mult < 1:
-            raise ValueError(f"period_mult must be >= 1, got {period_mult!r}")
+        mult = v.between("period_mult", period_mult, 1.0, 1e200)  # past 1e200 the cycle's log overflows
         self._set(
             unit=unit,
             start=v.real("start", start),
@@ -79,42 +79,49 @@ class Restarts(Schedule):
             period=v.integer("period", period, minimum=1),
             period_mult=mult,
             decay=v.positive("decay", decay),
-            limit=None if limit is None else v.integer("limit", limit, minimum=1),
-            k=v.positive("k", k),
+            limit=v.integer("limit", limit, minimum=1),
+            k=v.between("k", k, 1e-3, 1e3),
             _n=float(n),
         )
+        stop = min(float(self._cycle_start(float(self.limit), SCALAR)), 2.0**53)
+        last = min(self.limit - 1, int(self._index(stop, SCALAR)))  # the last cycle that runs
+        if not math.isfinite(self.start * SCALAR.power(self.decay, last) - self.end):
+            raise ValueError(
+                f"decay={decay!r} over {last} cycles takes the peak past the float range "
+                f"(start={start!r}); lower decay or limit"
+            )
+        self._set(_stop=stop)
 
     def children(self) -> tuple[Schedule, ...]:
         return (self.unit,)
 
-    def _cycle_start(self, i: Any) -> Any:
+    def _cycle_start(self, i: Any, xp: Any) -> Any:
         # the geometric factor first: (m - 1) / (m - 1) is exactly 1, so the first restart is
         # exactly at ``period`` (``p * (m - 1) / (m - 1)`` can round to one ulp above it)
         m, p = self.period_mult, self.period
-        return p * i if m == 1.0 else p * ((m**i - 1.0) / (m - 1.0))
+        return p * i if m == 1.0 else p * ((xp.power(m, i) - 1.0) / (m - 1.0))
 
-    def _length(self) -> float | None:
-        if self.limit is None:
-            return math.inf
-        return math.ceil(float(self._cycle_start(self.limit)) - 1e-9)
-
-    def _eval(self, t: Any, xp: Any) -> Any:
+    def _index(self, t: Any, xp: Any) -> Any:
+        """The cycle of step ``t``: from the log, then corrected where rounding put it one off."""
         m, p = self.period_mult, self.period
         if m == 1.0:
-            i = xp.floor(t / p)
-        else:
-            i = xp.floor(xp.log(1.0 + t / p * (m - 1.0)) / math.log(m))
-            # a cycle index that floating point put one off at a boundary, corrected
-            i = xp.where(t < self._cycle_start(i), i - 1.0, i)
-            i = xp.where(t >= self._cycle_start(i + 1.0), i + 1.0, i)
-        length = p * m**i
-        u = t - self._cycle_start(i)
+            return xp.floor(t / p)
+        i = xp.floor(xp.log(1.0 + t / p * (m - 1.0)) / math.log(m))
+        i = xp.where(t < self._cycle_start(i, xp), i - 1.0, i)
+        return xp.where(t >= self._cycle_start(i + 1.0, xp), i + 1.0, i)
+
+    def _length(self) -> float | None:
+        return math.ceil(self._stop - 1e-9)
+
+    def _eval(self, t: Any, xp: Any) -> Any:
+        t = xp.minimum(t, self._stop)
+        i = self._index(t, xp)
+        length = self.period * xp.power(self.period_mult, i)
+        u = xp.maximum(t - self._cycle_start(i, xp), 0.0)  # XLA may round the start a hair above t
         q = u / length if self.k == 1.0 else (u / length) ** self.k  # = u**k / L**k, without overflow
-        peak = self.start * self.decay**i
+        peak = self.start * xp.power(self.decay, xp.minimum(i, self.limit - 1))
         value = self.end + (peak - self.end) * self.unit._eval(self._n * q, xp)
-        if self.limit is not None:
-            value = xp.where(i >= self.limit, self.end + 0.0 * t, value)
-        return value
+        return xp.where(i >= self.limit, self.end + 0.0 * t, value)
 
 
 class HalfTanh(Schedule):

@@ -50,10 +50,10 @@ class _Cycles(Scheduler):
         self.t_initial = count("t_initial", self.t_initial, 1)
         self.lr_min = v.non_negative("lr_min", self.lr_min)
         mul = v.real("cycle_mul", self.cycle_mul)
-        if mul < 1:
+        if not 1 <= mul <= 1e200:
             raise ValueError(
-                f"cycle_mul must be >= 1, got {self.cycle_mul!r} (timm's cycle index is undefined once "
-                f"shrinking cycles run out)"
+                f"cycle_mul must be in [1, 1e200], got {self.cycle_mul!r} (below 1, timm's cycle index "
+                f"is undefined once the shrinking cycles run out)"
             )
         self.cycle_mul = mul
         self.cycle_decay = v.positive("cycle_decay", self.cycle_decay)
