@@ -54,13 +54,15 @@ def tuning_runs(out: BenchOutcome, method: str) -> float:
     return 1.0
 
 
-def grid_best(out: BenchOutcome) -> str | None:
+def grid_best(out: BenchOutcome, schedules_only: bool = False) -> str | None:
     """The gridded method whose chosen (method, peak) had the lowest selection-seed
-    validation loss: what a grid search over every gridded method would train."""
+    validation loss: what a grid search over every gridded method would train. With
+    ``schedules_only``, among the AdamW schedules (schedule-free AdamW left out)."""
     def val(m: str) -> float:
         r = next(r for r in out.grid_records[m] if r["peak"] == out.best[m])
         return math.inf if r.get("val_loss") is None else float(r["val_loss"])
-    return min(out.grid_records, key=val) if out.grid_records else None
+    pool = [m for m in out.grid_records if not schedules_only or METHODS[m].optimizer == "adamw"]
+    return min(pool, key=val) if pool else None
 
 
 def summary(out: BenchOutcome) -> list[dict[str, Any]]:
@@ -94,15 +96,20 @@ def tuning_free(out: BenchOutcome) -> list[dict[str, Any]]:
     if ref_m is None:
         return []
     ref = losses(out.eval_records[ref_m])
+    sched_m = grid_best(out, schedules_only=True)
     grid_runs = sum(tuning_runs(out, m) for m in out.grid_records)
     rows: list[dict[str, Any]] = []
     for m, recs in out.eval_records.items():
         if METHODS[m].tuning == "grid":
             continue
         r, lo, hi, n = paired_ratio(losses(recs), ref)
-        rows.append({"method": m, "reference": ref_m, "ratio": r, "low": lo, "high": hi, "n": n,
-                     "verdict": verdict(lo, hi, ratio=True), "compute": tuning_runs(out, m) / grid_runs,
-                     "peak": out.best[m]})
+        row = {"method": m, "reference": ref_m, "ratio": r, "low": lo, "high": hi, "n": n,
+               "verdict": verdict(lo, hi, ratio=True), "compute": tuning_runs(out, m) / grid_runs,
+               "peak": out.best[m], "schedule_reference": sched_m}
+        if sched_m is not None:
+            rs, los, his, _ = paired_ratio(losses(recs), losses(out.eval_records[sched_m]))
+            row.update(schedule_ratio=(rs, los, his), schedule_verdict=verdict(los, his, ratio=True))
+        rows.append(row)
     rows.sort(key=lambda x: float(x["ratio"]))
     return rows
 
@@ -253,6 +260,12 @@ def format_terminal(out: BenchOutcome) -> str:
         for t in tf:
             lines.append(f"  {t['method']:<{w}}  ratio {t['ratio']:.4f} [{t['low']:.4f}, {t['high']:.4f}]  "
                          f"{t['verdict']}, {100 * t['compute']:.1f}% of the grid's compute")
+        sref = tf[0].get("schedule_reference")
+        if sref is not None and sref != tf[0]["reference"]:
+            lines.append(f"Against the best AdamW schedule on the grid ({sref}):")
+            for t in tf:
+                r, lo, hi = t["schedule_ratio"]
+                lines.append(f"  {t['method']:<{w}}  ratio {r:.4f} [{lo:.4f}, {hi:.4f}]  {t['schedule_verdict']}")
     for n in out.skipped:
         lines.append(f"note: {n}")
     return "\n".join(lines)

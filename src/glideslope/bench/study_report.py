@@ -94,6 +94,21 @@ def format_study(outs: list[BenchOutcome]) -> str:
             cells.append("-" if t is None else f"{t['ratio']:.4f} [{t['low']:.4f}, {t['high']:.4f}], "
                                                f"{t['verdict']}, {100 * t['compute']:.1f}%")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    if any(grid_best(o, schedules_only=True) != grid_best(o) for o in outs):
+        lines += ["", "### Tuning-free: test-loss ratio to the grid-best AdamW schedule (schedule-free left out)", "",
+                  "| method | " + " | ".join(f"{b} steps" for b in budgets) + " |", "|---|" + "---|" * len(budgets)]
+        for m in [m for m in methods if m in tf[0]]:
+            cells = []
+            for row in tf:
+                t = row.get(m)
+                if t is None or "schedule_ratio" not in t:
+                    cells.append("-")
+                    continue
+                r, lo, hi = t["schedule_ratio"]
+                cells.append(f"{r:.4f} [{lo:.4f}, {hi:.4f}], {t['schedule_verdict']}")
+            lines.append(f"| {m} | " + " | ".join(cells) + " |")
+        lines += ["", "Grid-best AdamW schedule per budget: " + ", ".join(
+            f"{o.config.steps}: {grid_best(o, True)} at {_fmt_lr(o.best[grid_best(o, True) or ''])}" for o in outs)]
     lines += ["", "Grid-best per budget: " + ", ".join(
         f"{o.config.steps}: {grid_best(o)} at {_fmt_lr(o.best[grid_best(o) or ''])}" for o in outs if grid_best(o))]
     recs = [f"{o.config.steps}: `{o.recommended['spec']}`" for o in outs if o.recommended]

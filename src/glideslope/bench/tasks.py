@@ -250,8 +250,8 @@ class CharLMTask(Task):
     description: str = "char-level transformer LM on the Python stdlib's source (held-out files)"
     steps: int = 240
     full_steps: int = 1500
-    grid: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
-    full_grid: tuple[float, ...] = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
+    grid: tuple[float, ...] = (2e-3, 4e-3, 8e-3)  # 2x spacing, around the budget study's best peaks
+    full_grid: tuple[float, ...] = (1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2)
     batch_size: int = 16
     evals: int = 12
     weight_decay: float = 0.01

@@ -111,7 +111,7 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
     from ..torch import ReduceLROnPlateau, ScheduleLR
     from .methods import DISTRIBUTIONS
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     task = get_task(job["task"])
     seed, steps, peak = int(job["seed"]), int(job["steps"]), float(job["peak"])
     kind = job["kind"]
@@ -208,6 +208,7 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
         "adapted_d": float(opt.param_groups[0]["d"]) if adaptive else None,  # Prodigy/D-Adapt's step size
         "plateau_reductions": reductions if plateau is not None else None,
         "wall": time.perf_counter() - t0,
+        "cpu": time.process_time() - c0,  # CPU seconds: what the run costs on an idle core
         **versions(),
         "package": f"{DISTRIBUTIONS[package]} {_version(package)}",
         "data_fingerprint": task.fingerprint(),

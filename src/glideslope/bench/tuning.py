@@ -68,7 +68,7 @@ def run_finder(job: dict[str, Any]) -> dict[str, Any]:
 
     from ..finder import find_lr
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     task = get_task(job["task"])
     seed = int(job["seed"])
     model = task.model(seed)
@@ -77,7 +77,8 @@ def run_finder(job: dict[str, Any]) -> dict[str, Any]:
     settings = {k: job[k] for k in ("start", "end", "steps", "sweep") if k in job}
     result = find_lr(model, opt, _loss_fn, batches, **settings)
     return {**job, "finder": result.to_dict(), "suggested": result.suggested, "sweep_steps": batches.drawn,
-            "data_fingerprint": task.fingerprint(), "wall": time.perf_counter() - t0}
+            "data_fingerprint": task.fingerprint(), "wall": time.perf_counter() - t0,
+            "cpu": time.process_time() - c0}
 
 
 def recommend_for(finder_record: dict[str, Any], steps: int) -> dict[str, Any]:
