@@ -2,9 +2,9 @@
 
 It reads what torch makes public: the scheduler's documented attributes (``base_lrs``,
 ``T_max``, ``lr_lambdas``, ...), its ``state_dict()`` (the checkpoint format, which holds
-OneCycleLR's phases) and the optimizer's param groups. The one exception is the list of
-schedulers a ``SequentialLR`` / ``ChainedScheduler`` holds, ``_schedulers``: the name torch's
-own composition protocol (``recursive_undo``, ``state_dict``) reads it by.
+OneCycleLR's phases) and the optimizer's param groups. The one exception is what a
+``SequentialLR`` / ``ChainedScheduler`` holds, ``_schedulers`` and ``_milestones``, which torch
+keeps under these names only (its own ``recursive_undo`` and ``state_dict`` read them so).
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def _sequential(s: Any, i: int) -> Schedule:
     parts = [from_torch(c, i) for c in s._schedulers]  # the composition protocol's name (module docs)
     if len(parts) == 1:
         return parts[0]
-    joined: Schedule = gs.join(parts, [int(m) for m in s._milestones])
+    joined: Schedule = gs.join(parts, [int(m) for m in s._milestones])  # (module docs)
     return joined
 
 

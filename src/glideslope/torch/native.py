@@ -11,6 +11,7 @@ from torch.optim import Optimizer
 from torch import Tensor
 
 from ..schedule import Schedule
+from .. import UnboundScheduleError
 from ._base import GlideScheduler, as_float, check_optimizer, group_values
 
 __all__ = ["ScheduleLR"]
@@ -91,8 +92,12 @@ class ScheduleLR(GlideScheduler):
                 raise TypeError(f"schedule[{i}] must be a glideslope Schedule, got {type(s).__name__}: {s!r}")
         if total_steps is not None or steps_per_epoch is not None:
             scheds = [s.bind(total_steps=total_steps, steps_per_epoch=steps_per_epoch) for s in scheds]
-        for s in scheds:
-            s._check_bound()
+        for i, s in enumerate(scheds):
+            if not s.is_bound:
+                raise UnboundScheduleError(
+                    f"schedule[{i}] ({s!r}) cannot be evaluated yet: {'; '.join(s.unresolved())}. "
+                    f"Pass total_steps=... / steps_per_epoch=..., or bind it first"
+                )
         if not isinstance(key, str) or not key:
             raise TypeError(f"key must be a param-group key (str), got {key!r}")
         if mode not in MODES:
