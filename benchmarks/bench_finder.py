@@ -20,7 +20,8 @@ Run: ``.venv/bin/python benchmarks/bench_finder.py [--tasks digits,fashion,charl
 results file, keyed by what it ran; a rerun reuses them (delete the file to start over). The
 finder's curve is stored raw and read again by the current code (the sweep is replayed from the
 stored losses), so a change to how the curve is read needs no training. The report goes to
-``benchmarks/results/finder.md`` and stdout.
+``benchmarks/results/finder.md`` and stdout, seed 0's curve per task to ``finder-TASK.png``
+beside it.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def train_run(task_name: str, seed: int, steps: int, peak: float) -> float:
         return float(task.evaluate(model, "val", final=True)[0])
 
 
-def task_rows(cache: Cache, task_name: str, seeds: int) -> list[dict[str, Any]]:
+def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = None) -> list[dict[str, Any]]:
     from glideslope.bench.tasks import get_task
 
     steps = get_task(task_name).steps
@@ -151,6 +152,8 @@ def task_rows(cache: Cache, task_name: str, seeds: int) -> list[dict[str, Any]]:
         res = replay([math.nan if x is None else x for x in rec["losses"]], steps)
         assert res.recommendation is not None
         pick = res.recommendation.peak
+        if plot_dir is not None and seed == 0:
+            res.plot(str(plot_dir / f"finder-{task_name}.png"))
 
         def val(peak: float, seed: int = seed) -> float:
             kk = _key(kind="run", task=task_name, seed=seed, steps=steps, peak=f"{peak:.6g}", shape="linear")
@@ -274,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-regression", action="store_true", help="skip the minibatch regression")
     p.add_argument("--results", default=str(HERE / "results" / "finder.jsonl"), help="results file (JSON lines)")
     p.add_argument("--report", default=str(HERE / "results" / "finder.md"), help="report file (markdown)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw seed 0's curve per task (finder-TASK.png)")
     args = p.parse_args(argv)
     cache = Cache(Path(args.results))
     rows: list[dict[str, Any]] = []
@@ -282,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     for task in [t.strip() for t in args.tasks.split(",") if t.strip()]:
         if task not in GRIDS:
             p.error(f"--tasks: each must be one of {', '.join(GRIDS)}; got {task!r}")
-        rows += task_rows(cache, task, args.seeds)
+        rows += task_rows(cache, task, args.seeds, None if args.no_plot else Path(args.report).parent)
     text = report(rows)
     Path(args.report).write_text(text, encoding="utf-8")
     print(text)
