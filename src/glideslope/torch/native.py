@@ -10,8 +10,8 @@ from torch.optim import Optimizer
 
 from torch import Tensor
 
-from ..schedule import Schedule
 from .. import UnboundScheduleError
+from ..schedule import Schedule
 from ._base import GlideScheduler, as_float, check_optimizer, group_values
 
 __all__ = ["ScheduleLR"]
