@@ -280,3 +280,25 @@ def test_the_console_script_reads_stdin_and_sets_the_status() -> None:
     bad = subprocess.run([str(script), "table", "-"], input="linear(steps=-4)", capture_output=True, text=True,
                          timeout=60, env=env)
     assert bad.returncode == 2 and "steps" in bad.stderr, bad
+
+
+def test_table_and_show_work_without_numpy() -> None:
+    """The wheel's smoke test runs ``glideslope table`` in a venv with no NumPy."""
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'numpy': raise ModuleNotFoundError('blocked', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from glideslope.cli import main\n"
+        "rc = main(sys.argv[1:])\n"
+        "assert 'numpy' not in sys.modules\n"
+        "sys.exit(rc)\n"
+    )
+    spec = "warmup(10) >> cosine(steps=90)"
+    for args in (["table", spec, "--every", "10", "--lr", "0.1"], ["show", spec, "--width", "50", "--height", "5"],
+                 ["export", spec, "--format", "csv"], ["table", spec, "--json"]):
+        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        assert proc.returncode == 0 and proc.stderr == "", (args, proc.stderr)
+        assert proc.stdout == run_cli(*args).out, args  # the same output as with NumPy
