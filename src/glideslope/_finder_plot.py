@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import textwrap
 from typing import Any
 
 
@@ -51,7 +52,7 @@ def plot_result(result: Any, path: str | None = None, ax: Any = None) -> Any:
         ax.set_yscale("log")
     ax.set_xlabel("learning rate")
     ax.set_ylabel("training loss")
-    ax.set_title(f"LR range test: {_short(result.stop_reason)}", fontsize=9)
+    ax.set_title(textwrap.fill(f"LR range test: {result.stop_reason}", 100), fontsize=8)
     ax.legend(fontsize=7, loc="best")
     if path is not None:
         (fig or ax.figure).savefig(path, dpi=120, bbox_inches="tight")
@@ -71,10 +72,6 @@ def _at(curve: list[tuple[float, float]], lr: float) -> float:
             t = (math.log(lr) - math.log(x0)) / (math.log(x1) - math.log(x0)) if x1 > x0 else 0.0
             return y0 + t * (y1 - y0)
     return curve[-1][1]
-
-
-def _short(text: str, n: int = 95) -> str:
-    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 __all__ = ["plot_result"]

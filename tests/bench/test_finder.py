@@ -270,7 +270,7 @@ def test_plot_shows_raw_and_smoothed_each_suggestion_at_its_lr_and_the_minimum(t
         assert marker.get_xdata()[0] == s.lr
     lowest = next(ln for label, ln in lines.items() if label.startswith("minimum of the smoothed loss"))
     assert lowest.get_xdata()[0] == res.lowest[0] == pytest.approx(res.suggestions["minimum"].lr * 10)
-    assert res.stop_reason[:30] in ax.get_title()
+    assert " ".join(ax.get_title().split()) == f"LR range test: {res.stop_reason}"  # all of it
 
 
 # -- arguments -----------------------------------------------------------------------------------
