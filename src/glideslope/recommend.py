@@ -115,10 +115,10 @@ def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, st
     within a factor of 3 of the grid-best peak of warmup + linear decay to 0. The run's length
     does not move it, because with linear decay to zero the best peak hardly moves with the
     horizon (Bergsma et al., 2025, "Straight to Zero"): on charlm the grid-best peak of this
-    schedule was 0.008 at 120 steps and 0.004-0.008 at 240 and 960 steps, while the
-    finder's knee is about 0.0035; where the best peak does fall with the horizon (a noisy
-    convex regression at 1000+ steps) the loss is flat over a decade of peaks around it. The
-    run's length sets the warmup and the length of the decay instead.
+    schedule (2x grid) was 0.004 or 0.008 at 240 steps and 0.008 at 960 steps, seeds 0 and 1,
+    and the knee is 0.004-0.006; where the best peak does fall with the horizon (a noisy convex
+    regression, hundreds of steps and more) the loss is flat over a decade of peaks around it.
+    The run's length sets the warmup and the length of the decay instead.
     """
     if not isinstance(result, LRFinderResult):
         raise TypeError(f"result must be an LRFinderResult (from glideslope.find_lr), got {type(result).__name__}")
