@@ -13,7 +13,8 @@ state (checkpointed with the optimizer). Per update, with ``n = accumulation_siz
 
 The controller's rule, in min mode with a relative threshold: ``avg`` improves on ``best`` when
 ``avg < best * (1 - threshold)``; after more than ``patience`` decisions without improvement
-(outside a cooldown) ``scale <- max(scale * factor, min_value)``.
+(outside a cooldown) ``scale <- max(scale * factor, min_value)``, computed in the scale's dtype
+(float32 for float32 parameters, as optax does).
 
 Importing this module loads no framework; JAX and optax are imported when a transformation is
 built.
@@ -22,6 +23,7 @@ built.
 from __future__ import annotations
 
 import copy
+import sys
 from typing import Any, NamedTuple
 
 from . import _validate as v
@@ -45,20 +47,29 @@ class PlateauState(NamedTuple):
 
 
 def _decide(template: ReduceOnPlateau, best: Any, bad: Any, cool: Any, scale: Any, value: Any) -> tuple[Any, ...]:
-    """Host side: load the state into a copy of the controller, report ``value``, return the new
-    state as arrays of the dtypes that came in."""
+    """Host side: load the state into a copy of the controller and report ``value``; when the
+    controller's rule fires, the scale becomes ``max(scale * factor, min_value)`` (unless that
+    changes it by no more than ``eps``), computed in the scale's own dtype as optax computes it.
+    Returns the new state as arrays of the dtypes that came in."""
     import numpy as np
 
     c = copy.copy(template)
-    c.load_state_dict(
-        {"best": float(best), "num_bad": int(bad), "cooldown_counter": int(cool), "scale": float(scale)}
-    )
-    c.update(float(value))
+    # a scale that underflowed to 0 (float32 after many reductions) is at its floor; the
+    # controller loads scales > 0, so it gets the smallest normal float (XLA's callback thread
+    # flushes subnormals to 0); the rule's decision does not depend on the scale
+    s = float(scale) or sys.float_info.min
+    c.load_state_dict({"best": float(best), "num_bad": int(bad), "cooldown_counter": int(cool), "scale": s})
+    old = np.asarray(scale)
+    new = old
+    if c.update(float(value)):
+        cut = np.maximum(old * old.dtype.type(c.factor), old.dtype.type(c.min_value))
+        if old - cut > c.eps:
+            new = cut
     return (
         np.asarray(c.best, dtype=np.asarray(best).dtype),
         np.asarray(c.num_bad, dtype=np.int32),
         np.asarray(c.cooldown_counter, dtype=np.int32),
-        np.asarray(c.scale, dtype=np.asarray(scale).dtype),
+        np.asarray(new, dtype=old.dtype),
     )
 
 

@@ -86,6 +86,24 @@ def test_states_match_optax_contrib(
             assert np.array_equal(x1["w"], x2["w"])
 
 
+@pytest.mark.parametrize("factor", [0.1, 0.3, 0.9])
+def test_float32_states_match_optax_contrib_to_the_bit(factor: float) -> None:
+    """In float32 the reduction is computed in float32, as optax computes it: the scale equals
+    optax's bit for bit over 60 reductions, down to an underflow to 0."""
+    kw = {"factor": factor, "patience": 1, "rtol": 1e-4}
+    ours, theirs = go.reduce_on_plateau(**kw), contrib.reduce_on_plateau(**kw)
+    params = {"w": jnp.ones(2, jnp.float32)}
+    s1, s2 = theirs.init(params), ours.init(params)
+    u1, u2 = jax.jit(theirs.update), jax.jit(ours.update)
+    for _ in range(60):
+        g = {"w": jnp.ones(2, jnp.float32)}
+        x1, s1 = u1(g, s1, params, value=1.0)
+        x2, s2 = u2(g, s2, params, value=1.0)
+        assert same_state(s1, s2), (s1, s2)
+        assert np.array_equal(x1["w"], x2["w"])
+    assert s2.scale.dtype == jnp.float32 and (factor != 0.1 or float(s2.scale) == 0.0)
+
+
 def _train(plateau_tx: Any, steps: int = 160) -> tuple[list[float], list[float], Any]:
     """A jitted optax loop: SGD on a linear regression whose targets hold irreducible noise, so
     the loss flattens out and the plateau rule has something to do."""
