@@ -280,6 +280,7 @@ def test_durations_beyond_int32_under_jit_without_x64() -> None:
             (gs.repeat(gs.cosine(steps=2**33), times=3), 2**34 + 2**32),
             (gs.inverse_sqrt(timescale=10**10), 1e10),
             (gs.multistep(1.0, 0.5, [2**32, 2**34]), 2**33),
+            (gs.step(1.0, 1 + 1e-15, every=3), 10.0),  # growth stops after ~6e17 drops
         ]
         for s, t in cases:
             got = float(jax.jit(s)(jnp.float32(t)))

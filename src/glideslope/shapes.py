@@ -402,7 +402,7 @@ class Step(Schedule):
             every=check_duration("every", every, open_ok=False),
         )
         kmax = growth_cap("rate", self.start, self.rate)
-        self._set(_every=self._fsteps("every"), _kmax=None if kmax is None else math.floor(kmax))
+        self._set(_every=self._fsteps("every"), _kmax=None if kmax is None else float(math.floor(kmax)))
 
     def _length(self) -> float | None:
         return None if self._every is None else math.inf
