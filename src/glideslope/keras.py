@@ -180,6 +180,8 @@ def _float_dtype(x: Any) -> str:
 def _as_step(step: Any) -> Any:
     """Any step Keras accepts as a backend tensor: Python and NumPy numbers, tensors and
     ``keras.Variable`` (``optimizer.iterations``); a boolean counts as 0 or 1."""
+    if isinstance(step, keras.Variable):  # a TensorFlow-backend Variable converts to itself
+        step = step.value
     t = ops.convert_to_tensor(step)
     if keras.backend.standardize_dtype(t.dtype) == "bool":
         t = ops.cast(t, "int32")
