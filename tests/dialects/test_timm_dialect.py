@@ -616,3 +616,20 @@ def test_restarts_stay_finite_at_extremes() -> None:
         assert math.isfinite(r(t))
     assert r(10**300) == r(2**53)
     np.testing.assert_array_equal(np.isfinite(r(np.array([0.0, 1e20, 1e300]))), True)
+
+
+def test_initialize_false_reads_initial_lr_as_timm_does() -> None:
+    """Resuming timm's way: the groups already hold initial_lr (the base) and an lr elsewhere."""
+    o1, o2 = optimizer([(0.05, None), (0.5, 0.5)]), optimizer([(0.05, None), (0.5, 0.5)])
+    for o in (o1, o2):
+        for g, base in zip(o.param_groups, (0.1, 1.0)):
+            g["initial_lr"] = base
+    kw = {"t_initial": 20, "warmup_t": 2, "initialize": False}
+    theirs, ours = ts.CosineLRScheduler(o1, **kw), gt.CosineLRScheduler(o2, **kw)
+    assert ours.base_values == theirs.base_values == [0.1, 1.0]
+    for t in (5, 10, 3):  # timm's resume: step(start_epoch), then on
+        theirs.step(t)
+        ours.step(t)
+        assert close(lrs(o1), lrs(o2))
+    with pytest.raises(KeyError, match="initial_lr"):
+        gt.CosineLRScheduler(optimizer([(0.1, None)]), t_initial=5, initialize=False)
