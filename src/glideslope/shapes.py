@@ -37,11 +37,12 @@ def _exponent(name: str, value: object) -> float:
 
 
 def growth_cap(name: str, start: float, rate: float) -> float | None:
-    """For ``start * rate ** k`` with ``rate > 1``: the largest ``k`` that keeps the value
-    within ``GROWTH_LIMIT`` (a growing schedule saturates there); None when it never grows."""
+    """For ``start * rate ** k`` with ``rate > 1``: the largest ``k`` that keeps both the value
+    and ``rate ** k`` within ``GROWTH_LIMIT`` (a growing schedule saturates there); None when
+    it never grows."""
     if rate <= 1.0:
         return None
-    room = math.log(GROWTH_LIMIT) - (math.log(abs(start)) if start else 0.0)  # log(LIMIT / |start|)
+    room = math.log(GROWTH_LIMIT) - (max(math.log(abs(start)), 0.0) if start else 0.0)  # log(LIMIT / |start|)
     return max(0.0, room / math.log(rate))
 
 
@@ -299,8 +300,8 @@ class Exponential(Schedule):
     With ``staircase=True`` the exponent is floored, so the value drops once every ``every``
     steps. ``end``, when given, bounds the value: a floor when the value falls (``rate < 1``
     with a positive ``start``, or ``rate > 1`` with a negative one), a ceiling when it rises.
-    Growth (``rate > 1``) stops where ``|value|`` would pass ``GROWTH_LIMIT`` (1e300), so the
-    value stays a finite float at every step.
+    Growth (``rate > 1``) stops where ``|value|`` (or ``rate ** k``) would pass
+    ``GROWTH_LIMIT`` (1e300), so the value stays a finite float at every step.
 
     Args:
         start: value at step 0 (and until ``delay``).
