@@ -340,16 +340,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # never a UnicodeEncodeError on output
-    # NumPy's overflow/NaN warnings would be extra lines on stderr; a value that is not finite
-    # is refused by the commands themselves, in one line
-    warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered", RuntimeWarning)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
-        status = int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            # NumPy's overflow/NaN warnings would be extra lines on stderr; a value that is
+            # not finite is refused by the commands themselves, in one line
+            warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered", RuntimeWarning)
+            status = int(args.func(args) or 0)
         sys.stdout.flush()
         return status
     except KeyboardInterrupt:

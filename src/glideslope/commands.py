@@ -63,12 +63,11 @@ def _last_step(schedule: Any, args: argparse.Namespace) -> int:
     return horizon(schedule, total)
 
 
-def _finite(schedule: Any, steps: list[int], values: list[float] | None = None) -> list[float]:
+def _finite(schedule: Any, steps: list[int]) -> list[float]:
     """The values at ``steps``, checked to be finite (CommandError naming the first that is not)."""
     from .render._sample import evaluate
 
-    if values is None:
-        values = evaluate(schedule, steps)
+    values = evaluate(schedule, steps)
     for t, v in zip(steps, values):
         if not math.isfinite(v):
             raise CommandError(f"the schedule's value at step {t} is {v}, not a finite number; check its arguments")
@@ -158,22 +157,22 @@ def number_column(values: list[float], digits: int) -> list[str]:
     """The values written in one notation with ``digits`` significant digits: positional
     (``0.0001``, ``0.00172175``) when every value fits in it readably, else scientific for all
     (``1e-07``, ``2.5e-05``)."""
-    nonzero = [abs(v) for v in values if v != 0 and math.isfinite(v)]
+    nonzero = [abs(v) for v in values if v != 0]
     if not nonzero or (min(nonzero) >= 1e-6 and max(nonzero) < 10.0**digits):
         return [_positional(v, digits) for v in values]
     return [_scientific(v, digits) for v in values]
 
 
 def _positional(value: float, digits: int) -> str:
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else repr(value)
+    if value == 0:
+        return "0"
     text = format(Decimal(f"{value:.{digits}g}"), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _scientific(value: float, digits: int) -> str:
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else repr(value)
+    if value == 0:
+        return "0"
     mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
     if "." in mantissa:
         mantissa = mantissa.rstrip("0").rstrip(".")
@@ -182,7 +181,6 @@ def _scientific(value: float, digits: int) -> str:
 
 def _table(args: argparse.Namespace) -> int:
     """Print ``step  value`` rows at the chosen steps (or a JSON document with --json)."""
-
     schedule = schedule_from_args(args.spec, args)
     if args.at is not None:
         steps = args.at
