@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the sdist and the wheel, install the wheel into a fresh venv away from the source tree,
 # and use it there: import, `glideslope table` on the cosine exercise, a missing extra's one-line
-# error, and one dialect (glideslope.torch next to torch, from constraints.txt).
+# error, one dialect (glideslope.torch next to torch, from constraints.txt), and a few of the
+# sdist's own tests run against the installed wheel.
 #
 #   bash scripts/smoke_wheel.sh            # uses .venv/bin/python (with `build`, from the dev extra)
 set -euo pipefail
@@ -93,4 +94,16 @@ for cls, kw in [("CosineAnnealingLR", {"T_max": 40, "eta_min": 0.001}), ("OneCyc
     assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15) for a, b in zip(ours, theirs)), (cls, ours, theirs)
 print(f"smoke_wheel: glideslope.torch equals torch {torch.__version__} (CosineAnnealingLR, OneCycleLR)")
 EOF
+
+# a few of the sdist's own tests, against the installed wheel: its test helpers are all there
+echo "smoke_wheel: running tests from the unpacked sdist against the installed wheel"
+pip_install -c "$ROOT/constraints.txt" "pytest>=8" "hypothesis>=6.100" "pyyaml>=6"
+mkdir "$WORK/sdist"
+tar xzf "$sdist" -C "$WORK/sdist"
+cd "$WORK"/sdist/glideslope-*/
+[ "$PWD" != "$ROOT" ] || fail "refusing to touch the source tree"
+mv src "$WORK/sdist-src-unused"  # so that only the installed wheel can be imported
+HYPOTHESIS_MAX_EXAMPLES=20 "$V/python" -m pytest -q -p no:cacheprovider -x \
+  tests/test_shapes.py tests/test_properties.py tests/torch/test_parity.py tests/cli/test_cli_commands.py \
+  tests/cli/test_cli_terminal.py
 echo "smoke_wheel: ok"
