@@ -633,3 +633,16 @@ def test_initialize_false_reads_initial_lr_as_timm_does() -> None:
         assert close(lrs(o1), lrs(o2))
     with pytest.raises(KeyError, match="initial_lr"):
         gt.CosineLRScheduler(optimizer([(0.1, None)]), t_initial=5, initialize=False)
+
+
+def test_plateau_state_round_trips_after_hundreds_of_reductions() -> None:
+    _, o1, ours, _ = build("PlateauLRScheduler", [(0.1, None)], patience_t=0, mode="min")
+    theirs, o2, _, _ = build("PlateauLRScheduler", [(0.1, None)], patience_t=0, mode="min")
+    for e in range(1, 400):
+        ours.step(e, 1.0)
+        theirs.step(e, 1.0)
+    assert lrs(o1) == lrs(o2) and ours.controller.reductions == 398
+    ours.load_state_dict(ours.state_dict())
+    ours.step(400, 1.0)
+    theirs.step(400, 1.0)
+    assert lrs(o1) == lrs(o2)

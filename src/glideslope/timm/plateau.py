@@ -69,9 +69,11 @@ class PlateauLRScheduler(Scheduler):
         self.cooldown_t = count("cooldown_t", cooldown_t, 0)
         self.lr_min = v.non_negative("lr_min", lr_min)
         self.mode = v.choice("mode", mode, ("min", "max"))
+        # the controller decides when; each group's reduction (with its own lr) is applied in
+        # step(), so the controller's own scale is pinned at 1 (min_value=1: it never moves)
         self.controller = ReduceOnPlateau(
             mode=self.mode, factor=self.decay_rate, patience=self.patience_t, threshold=self.threshold,
-            threshold_mode="rel", cooldown=self.cooldown_t, min_value=self.lr_min, eps=1e-8, nonfinite="count",
+            threshold_mode="rel", cooldown=self.cooldown_t, min_value=1.0, eps=1e-8, nonfinite="count",
         )
         self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, True
         self.last_epoch = 0
