@@ -636,8 +636,7 @@ def test_initialize_false_reads_initial_lr_as_timm_does() -> None:
 
 
 def test_plateau_state_round_trips_after_hundreds_of_reductions() -> None:
-    _, o1, ours, _ = build("PlateauLRScheduler", [(0.1, None)], patience_t=0, mode="min")
-    theirs, o2, _, _ = build("PlateauLRScheduler", [(0.1, None)], patience_t=0, mode="min")
+    theirs, o1, ours, o2 = build("PlateauLRScheduler", [(0.1, None)], patience_t=0, mode="min")
     for e in range(1, 400):
         ours.step(e, 1.0)
         theirs.step(e, 1.0)
