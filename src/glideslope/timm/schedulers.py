@@ -501,7 +501,7 @@ class WSDLRScheduler(Scheduler):
         if fn in ("linear", "1-sqrt", "cosine"):
             return Cooldown(start=1.0, end=0.0, steps=d, shape=fn)
         if fn == "power":
-            return PowerDecay(d, self.decay_power)
+            return PowerDecay(steps=d, power=self.decay_power)
         r = self.decay_ratio  # exp: (r**x - r) / (1 - r), x = u / d held at 1
         return (Exponential(start=1.0, rate=r, every=d, end=r) + (-r)) * (1.0 / (1.0 - r))
 
