@@ -25,7 +25,8 @@ The schedule is ``warmup(w) >> shape(start=peak, end=0, steps=total_steps - w)``
   ``peak * (1 - p)`` with ``p`` the progress of the decay; ``"cosine"``:
   ``peak * (1 + cos(pi p)) / 2``; ``"1-sqrt"``: hold ``peak``, then ``peak * (1 - sqrt(p))``
   over the last 20%; ``"constant"``: hold ``peak``);
-* the peak is read from the range test (see :func:`peak_from_curve`).
+* the peak is read from the range test: the finder's default suggestion (``knee``), raised
+  for runs shorter than twice the range test (see :func:`peak_from_curve`).
 
 Every choice can be overridden (``shape=``, ``warmup=``, ``peak=``); the reasons say which
 were chosen by the rule and which were given.
@@ -52,6 +53,9 @@ DEFAULT_SHAPE = "linear"
 
 #: Warmup length as a fraction of the run when not given.
 WARMUP_FRACTION = 0.05
+
+#: The most :func:`peak_from_curve` raises the peak of a run shorter than twice the range test.
+SHORT_RUN_CAP = 2.0
 
 #: Fraction of the run taken by the cooldown of the ``"1-sqrt"`` shape.
 COOLDOWN_FRACTION = 0.2
@@ -110,15 +114,21 @@ class Recommendation:
 def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, str]:
     """The peak learning rate for a run of ``total_steps`` read from a range test, and why.
 
-    The rule: the finder's default suggestion (``knee``), whatever the run's length. Measured
-    in ``benchmarks/bench_finder.py`` (``docs/finder.md``): at each bench task's budget it lands
-    within a factor of 3 of the grid-best peak of warmup + linear decay to 0. The run's length
-    does not move it, because with linear decay to zero the best peak hardly moves with the
-    horizon (Bergsma et al., 2025, "Straight to Zero"): on charlm the grid-best peak of this
-    schedule (2x grid) was 0.004 or 0.008 at 240 steps and 0.008 at 960 steps, seeds 0 and 1,
-    and the knee is 0.004-0.006; where the best peak does fall with the horizon (a noisy convex
-    regression, hundreds of steps and more) the loss is flat over a decade of peaks around it.
-    The run's length sets the warmup and the length of the decay instead.
+    With ``lr_d`` the finder's default suggestion (``knee``) and ``S`` the steps the range
+    test took (``len(result.lrs)``)::
+
+        peak = lr_d * min(2, sqrt(2 S / total_steps))   if total_steps < 2 S
+        peak = lr_d                                      otherwise
+
+    Runs longer than twice the range test get the knee. With linear decay to zero the best
+    peak hardly moves with the horizon (Bergsma et al., 2025, "Straight to Zero"), and the
+    measurements agree (``benchmarks/bench_finder.py``, ``docs/finder.md``): on charlm the
+    grid-best peak (2x grid) was 0.004 or 0.008 at 240 steps and 0.008 at 960 steps, with the
+    knee at 0.004-0.006; on a noisy regression the best peak falls at 640 steps, but the loss
+    is flat around it (the knee's loss equals the best). Runs about as short as the range
+    test itself stop before the noise of a high rate adds up, and take more: on the regression
+    at 80 steps the grid-best was 2-3x the knee (SGD's fixed-horizon rate goes as
+    ``1 / sqrt(T)``; here anchored at ``2 S``, at most doubled).
     """
     if not isinstance(result, LRFinderResult):
         raise TypeError(f"result must be an LRFinderResult (from glideslope.find_lr), got {type(result).__name__}")
@@ -127,9 +137,18 @@ def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, st
     label = f"the finder's {name} suggestion"
     if name != result.default:
         label += f" (its default, {result.default!r}, is missing for this curve)"
-    return lr, (f"{lr:.3g}, {label}: {result.suggestions[name].reason}. Not scaled with the run's "
-                f"length ({total_steps} steps): after linear decay to zero the best peak hardly moves "
-                "with the horizon (measured in docs/finder.md); the length sets the warmup and the decay")
+    horizon = 2 * len(result.lrs)
+    why = f"{label} ({lr:.3g}): {result.suggestions[name].reason}"
+    if total_steps < horizon:
+        factor = min(SHORT_RUN_CAP, math.sqrt(horizon / total_steps))
+        return lr * factor, (
+            f"{lr * factor:.3g}, {factor:.2f} x {why}. Raised because the run ({total_steps} steps) is "
+            f"shorter than twice the range test ({horizon} steps): a short run ends before the noise of "
+            f"a high rate adds up (x sqrt({horizon} / {total_steps}), at most x{SHORT_RUN_CAP:g})"
+        )
+    return lr, (f"{lr:.3g}, {why}. Not scaled with the run's length ({total_steps} steps, at least twice "
+                "the range test's): after linear decay to zero the best peak hardly moves with the horizon "
+                "(measured in docs/finder.md); the length sets the warmup and the decay")
 
 
 def recommend(

@@ -111,3 +111,16 @@ def test_bad_result() -> None:
     empty = find_lr(lambda lr: math.inf, steps=10)
     with pytest.raises(ValueError, match="no suggestion"):
         recommend(empty, 100)
+
+
+def test_a_run_shorter_than_twice_the_range_test_gets_a_higher_peak() -> None:
+    res = _curve()
+    knee = res.suggestions["knee"].lr
+    horizon = 2 * len(res.lrs)
+    assert gs.recommend(res, horizon).peak == float(f"{knee:.3g}")  # long enough: the knee
+    assert gs.recommend(res, 10 * horizon).peak == float(f"{knee:.3g}")
+    short = gs.recommend(res, horizon // 2)
+    assert short.peak == float(f"{knee * math.sqrt(horizon / (horizon // 2)):.3g}")
+    assert "shorter than twice the range test" in short.reasons["peak"]
+    assert gs.recommend(res, 10).peak == float(f"{2 * knee:.3g}")  # at most doubled
+    assert "Not scaled with the run's length" in gs.recommend(res, horizon).reasons["peak"]
