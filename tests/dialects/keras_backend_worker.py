@@ -33,6 +33,10 @@ import glideslope.keras as gk
 
 K = keras.optimizers.schedules
 BACKEND = keras.backend.backend()
+if BACKEND == "tensorflow":  # two fits compared number for number: no thread-order rounding
+    import tensorflow as tf
+
+    tf.config.experimental.enable_op_determinism()
 failures: list[str] = []
 checked: Counter[str] = Counter()
 
