@@ -369,6 +369,8 @@ def test_a_number_too_large_for_a_float_names_the_argument() -> None:
         (lambda: gs.shift(gs.cosine(steps=10), 10**400), "steps"),
         (lambda: gs.cosine(steps="10%").bind(total_steps=10**400), "total_steps"),
         (lambda: gs.cosine(steps="1" + "0" * 400 + "ep"), "steps"),
+        (lambda: gs.cosine_restarts(period=10, limit=10**400), "limit"),
+        (lambda: gs.repeat(gs.cosine(steps=10), times=10**400), "times"),
     ):
         with pytest.raises(ValueError, match=f"^{name} "):
             build()

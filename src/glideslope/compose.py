@@ -582,7 +582,10 @@ class Repeat(Schedule):
             raise ValueError(f"schedule ({short(s)}) has length 0; it cannot be repeated")
         times = None if times is None else v.integer("times", times, minimum=1)
         if period is not None and times is not None and period * times > MAX_STEPS:
-            raise ValueError(f"times={short(times)} runs of {period} steps last more than 2**53 steps")
+            raise ValueError(
+                f"times must be <= {MAX_STEPS // period} for a schedule of {period} steps (2**53 steps "
+                f"in all), got {short(times)}"
+            )
         self._set(schedule=s, times=times, _period=None if period is None else float(period))
 
     def children(self) -> tuple[Schedule, ...]:

@@ -303,7 +303,7 @@ class CosineRestarts(Schedule):
             period=check_duration("period", period),
             period_mult=mult,
             decay=v.positive("decay", decay),
-            limit=None if limit is None else v.integer("limit", limit, minimum=1),
+            limit=None if limit is None else v.integer("limit", limit, minimum=1, maximum=2**53),
             k=v.between("k", k, 1e-3, 1e3),
         )
         if not math.isfinite(self.start - self.end):
