@@ -140,10 +140,12 @@ def train_run(task_name: str, seed: int, steps: int, peak: float) -> float:
         return float(task.evaluate(model, "val", final=True)[0])
 
 
-def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = None) -> list[dict[str, Any]]:
+def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = None,
+              steps: int | None = None, grid: tuple[float, ...] | None = None) -> list[dict[str, Any]]:
     from glideslope.bench.tasks import get_task
 
-    steps = get_task(task_name).steps
+    steps = steps or get_task(task_name).steps
+    grid = grid or GRIDS[task_name]
     rows = []
     for seed in range(seeds):
         k = _key(kind="sweep", task=task_name, seed=seed)
@@ -166,7 +168,7 @@ def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = 
                 print(f"  {task_name} seed {seed} peak {peak:.3g}: {loss:.4f}", file=sys.stderr, flush=True)
             return math.inf if r["val"] is None else float(r["val"])
 
-        losses = {p: val(p) for p in GRIDS[task_name]}
+        losses = {p: val(p) for p in grid}
         best = min(losses, key=losses.__getitem__)
         rows.append({"task": task_name, "steps": steps, "seed": seed, "pick": pick, "best": best,
                      "ratio": pick / best, "loss_pick": val(pick), "loss_best": losses[best],
@@ -177,12 +179,11 @@ def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = 
 # -- the noisy minibatch regression ---------------------------------------------------------------
 
 
-def regression_rows(seeds: int) -> list[dict[str, Any]]:
+def regression_rows(seeds: int, steps: int = 160) -> list[dict[str, Any]]:
     import torch
 
     torch.set_num_threads(1)
-    steps = 160
-    grid = [10 ** (k / 4) for k in range(-8, 0)]
+    grid = [10 ** (k / 4) for k in range(-12, 0)]
     rows = []
     for seed in range(seeds):
         g = torch.Generator().manual_seed(seed)
@@ -270,6 +271,30 @@ def report(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def budget_report(cache: Cache, seeds: int) -> str:
+    """Does the grid-best peak move with the run's length? charlm at 240 and 960 steps (seeds 0
+    and 1, peaks 0.004, 0.008, 0.016), and the regression at 80, 160 and 640 steps. The pick is
+    the knee, raised only for runs shorter than twice the range test."""
+    rows = [r for n in (240, 960) for r in task_rows(cache, "charlm", 2, None, n, (0.004, 0.008, 0.016))]
+    rows += [r for n in (80, 160, 640) for r in regression_rows(seeds, n)]
+    lines = ["", "## Does the best peak move with the run's length?", "",
+             "The pick is the knee, raised (x sqrt(2S/T), at most x2) only for runs shorter than twice "
+             "the range test's S steps (the regression at 80 and 160 steps). Grid-best peak of warmup + "
+             "linear to 0 per budget (charlm: seeds 0-1, peaks 0.004/0.008/0.016; regression: 5 seeds, "
+             "quarter-decade grid 0.001 .. 0.56):", "",
+             "| task | steps | grid-best peaks (per seed) | picks | pick / best | loss gap at the pick |",
+             "|---|---|---|---|---|---|"]
+    for task, n in dict.fromkeys((r["task"], r["steps"]) for r in rows):
+        rs = [r for r in rows if r["task"] == task and r["steps"] == n]
+        gaps = [(r["loss_pick"] / r["loss_best"] - 1) * 100 for r in rs]
+        bests = ", ".join(f"{r['best']:.3g}" for r in rs)
+        picks = ", ".join(f"{r['pick']:.3g}" for r in rs)
+        lines.append(f"| {task} | {n} | {bests} | {picks} | "
+                     f"{min(r['ratio'] for r in rs):.2f} .. {max(r['ratio'] for r in rs):.2f} | "
+                     f"{min(gaps):+.1f}% .. {max(gaps):+.1f}% |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tasks", default="digits,fashion,charlm", help="comma-separated bench tasks")
@@ -277,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-regression", action="store_true", help="skip the minibatch regression")
     p.add_argument("--results", default=str(HERE / "results" / "finder.jsonl"), help="results file (JSON lines)")
     p.add_argument("--report", default=str(HERE / "results" / "finder.md"), help="report file (markdown)")
+    p.add_argument("--no-budgets", action="store_true", help="skip the budget section (charlm 960, regression)")
     p.add_argument("--no-plot", action="store_true", help="do not draw seed 0's curve per task (finder-TASK.png)")
     args = p.parse_args(argv)
     cache = Cache(Path(args.results))
@@ -288,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"--tasks: each must be one of {', '.join(GRIDS)}; got {task!r}")
         rows += task_rows(cache, task, args.seeds, None if args.no_plot else Path(args.report).parent)
     text = report(rows)
+    if not args.no_budgets:
+        text += budget_report(cache, args.seeds)
     Path(args.report).write_text(text, encoding="utf-8")
     print(text)
     return 0
