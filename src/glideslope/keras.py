@@ -14,11 +14,25 @@ return the same values (parity-tested against Keras itself). Each subclasses onl
 holds its glideslope schedule as ``.schedule``: a value you can print, plot, compose or
 evaluate on any array kind. :func:`to_keras` turns any glideslope schedule into a Keras one.
 
-Values are computed on the backend's tensors (JAX, torch or NumPy) and returned in Keras's
-``floatx`` dtype. Where Keras computes ``nan``/``inf`` or fails when called, these raise
-``ValueError``/``TypeError`` at construction instead, naming the argument and the value
-(``decay_rate``, ``power``, ``t_mul``, ``m_mul`` ranges, unsorted or negative boundaries,
-negative ``warmup_steps``). Keras steps are whole numbers (``optimizer.iterations``).
+Every Keras backend: TensorFlow (Keras's default), JAX and torch. A step may be anything
+Keras takes: a Python or NumPy number, a backend tensor of any integer or float dtype, a
+``keras.Variable`` (what the optimizer passes), an array of steps; inside ``tf.function`` or
+``jax.jit`` too. The value is a tensor of the backend in Keras's dtype (the learning rate's:
+``floatx`` for a Python float; a ``PiecewiseConstantDecay`` of ints gives ``int32``). Keras
+answers at negative, NaN and infinite steps too, and so do these: the engine computes every
+finite step >= 0, each class extends its formula beyond that as Keras does (so ``nan`` or
+``inf`` where Keras gives them). Parity with Keras's own classes is tested on each backend
+over a grid of steps and forms.
+
+Two deliberate differences. Where Keras computes ``nan``/``inf`` at every step or fails when
+called, these raise ``ValueError``/``TypeError`` at construction, naming the argument and the
+value (``decay_rate``, ``power``, ``t_mul``, ``m_mul`` ranges, unsorted or fractional
+boundaries, negative or fractional ``warmup_steps``). And an integer learning rate is the
+number it denotes: Keras computes in the int's dtype (``ExponentialDecay(1, 10, 0.5)`` is 0
+at every step there), these in ``floatx``.
+
+:class:`ReduceLROnPlateau` is Keras's callback of that name, decided by the engine's
+:class:`glideslope.ReduceOnPlateau`.
 """
 
 from __future__ import annotations
