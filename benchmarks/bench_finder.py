@@ -79,26 +79,12 @@ class Cache:
 def run_sweep(task_name: str, seed: int) -> list[float]:
     """The range test's raw losses on the task (find_lr's defaults), as ``glideslope find``."""
     import torch
+    from glideslope.bench.find_command import task_sweep
     from glideslope.bench.tasks import get_task
 
-    task = get_task(task_name)
     torch.set_num_threads(1)
-    model = task.model(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=task.weight_decay)
-    taken = [0]
-
-    def train_step(lr: float) -> float:
-        x, y = task.batch(seed, taken[0])
-        taken[0] += 1
-        for g in opt.param_groups:
-            g["lr"] = lr
-        opt.zero_grad(set_to_none=True)
-        loss = task.loss(model, x, y)
-        loss.backward()
-        opt.step()
-        return float(loss.detach())
-
-    return find_lr(train_step).losses
+    losses: list[float] = task_sweep(get_task(task_name), seed).losses
+    return losses
 
 
 def replay(losses: list[float], total_steps: int) -> LRFinderResult:

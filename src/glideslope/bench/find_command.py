@@ -9,7 +9,7 @@ import argparse
 import json
 from typing import Any
 
-from ..cli import CommandError, positive_int
+from ..cli import CommandError, positive_float, positive_int
 
 _EXAMPLES = """\
 examples:
@@ -22,16 +22,6 @@ examples:
 The SPEC is an absolute-LR schedule: in PyTorch use it as
   ScheduleLR(optimizer, glideslope.spec.parse_spec(SPEC), mode="absolute")
 """
-
-
-def _lr(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a learning rate like 3e-3, got {text!r}") from None
-    if not 0 < x <= 100:
-        raise argparse.ArgumentTypeError(f"must be a learning rate in (0, 100], got {text!r}")
-    return x
 
 
 def register(sub: Any) -> None:
@@ -60,9 +50,10 @@ def register(sub: Any) -> None:
     f.add_argument("--steps", type=positive_int, metavar="N",
                    help="the length of the run to recommend a schedule for (default: the task's run)")
     f.add_argument("--seed", type=int, default=0, help="seed of the model and the batches (default 0)")
-    f.add_argument("--start", type=_lr, default=DEFAULT_START,
+    f.add_argument("--start", type=positive_float, default=DEFAULT_START,
                    help=f"first LR of the sweep (default {DEFAULT_START:g})")
-    f.add_argument("--end", type=_lr, default=DEFAULT_END, help=f"last LR of the sweep (default {DEFAULT_END:g})")
+    f.add_argument("--end", type=positive_float, default=DEFAULT_END,
+                   help=f"last LR of the sweep (default {DEFAULT_END:g})")
     f.add_argument("--sweep-steps", type=positive_int, default=DEFAULT_STEPS, metavar="K",
                    help=f"steps of the sweep (default {DEFAULT_STEPS})")
     f.add_argument("--sweep", default="exp", choices=SWEEPS, help="LR spacing of the sweep (default exp)")
@@ -93,11 +84,35 @@ def _warmup(text: str | None) -> int | str | None:
         ) from None
 
 
+def task_sweep(task: Any, seed: int, **find_kwargs: Any) -> Any:
+    """The range test on a bench task: its model for ``seed``, AdamW (the task's weight decay),
+    the seed's training batches in order; ``find_kwargs`` go to :func:`glideslope.find_lr`."""
+    import torch
+
+    from ..finder import find_lr
+
+    model = task.model(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=task.weight_decay)
+    taken = [0]
+
+    def train_step(lr: float) -> float:
+        x, y = task.batch(seed, taken[0])
+        taken[0] += 1
+        for g in opt.param_groups:
+            g["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        loss = task.loss(model, x, y)
+        loss.backward()
+        opt.step()
+        return float(loss.detach())
+
+    return find_lr(train_step, **find_kwargs)
+
+
 def run_find(args: argparse.Namespace) -> int:
     """The ``find`` command."""
     import torch
 
-    from ..finder import find_lr
     from .tasks import TaskUnavailable, get_task
 
     if args.end <= args.start:
@@ -114,23 +129,8 @@ def run_find(args: argparse.Namespace) -> int:
     steps = args.steps if args.steps is not None else task.steps
     torch.set_num_threads(1)
     seed = int(args.seed)
-    model = task.model(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.start, weight_decay=task.weight_decay)
-    taken = [0]
-
-    def train_step(lr: float) -> float:
-        x, y = task.batch(seed, taken[0])
-        taken[0] += 1
-        for g in opt.param_groups:
-            g["lr"] = lr
-        opt.zero_grad(set_to_none=True)
-        loss = task.loss(model, x, y)
-        loss.backward()
-        opt.step()
-        return float(loss.detach())
-
-    result = find_lr(train_step, start=args.start, end=args.end, steps=args.sweep_steps, sweep=args.sweep,
-                     default=args.suggestion)
+    result = task_sweep(task, seed, start=args.start, end=args.end, steps=args.sweep_steps, sweep=args.sweep,
+                        default=args.suggestion)
     try:
         rec = result.recommend(steps, shape=args.shape, warmup=warmup)
     except ValueError as exc:
