@@ -329,6 +329,20 @@ def test_seeded_noise_is_equal_on_every_backend_at_every_step(jax_x64) -> None: 
     assert out.strip() == "ok"
 
 
+def test_floors_land_on_the_same_step_under_jax(jax_x64) -> None:  # type: ignore[no-untyped-def]
+    """XLA divides through a reciprocal (49 / 49 < 1): the step at each multiple is exact."""
+    import jax.numpy as jnp
+
+    t = np.arange(0, 49 * 60 + 1)
+    for s in (gs.step(1.0, 0.5, every=49), gs.exponential(1.0, 0.5, every=49, staircase=True),
+              gs.cosine_restarts(period=49), gs.repeat(gs.multistep(1.0, 0.5, [7, 20]) >> gs.constant(1.0, 29)),
+              gs.stretch(gs.step(1.0, 0.5, every=1), 3.0), gs.stretch(gs.noise(gs.constant(1.0), 0.5), 0.7)):
+        want = s(t)  # a floor one step off would differ by a factor (or a fresh noise draw)
+        np.testing.assert_allclose(np.asarray(s(jnp.asarray(t))), want, rtol=1e-12, err_msg=repr(s))
+        np.testing.assert_allclose(np.asarray(jax_x64.jit(s)(jnp.asarray(t))), want, rtol=1e-12, err_msg=repr(s))
+        assert [s(int(x)) for x in t[::49]] == want[::49].tolist()
+
+
 def test_a_traced_step_cannot_raise_so_it_is_clipped(jax_x64) -> None:  # type: ignore[no-untyped-def]
     import jax.numpy as jnp
 

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from . import _validate as v
 from ._validate import short
 from .schedule import PERIODIC_HORIZON, SCALAR, Phase, Schedule
-from .shapes import COOLDOWN_SHAPES, Constant, Cooldown
+from .shapes import COOLDOWN_SHAPES, Constant, Cooldown, divide, floordiv
 from .timing import MAX_STEPS, Duration, check_duration, resolve_duration
 
 
@@ -605,7 +605,7 @@ class Repeat(Schedule):
     def _eval(self, t: Any, xp: Any) -> Any:
         n = self._period
         t = xp.minimum(t, PERIODIC_HORIZON)
-        tt = xp.minimum(xp.maximum(t - n * xp.floor(t / n), 0.0), n)  # t mod n, kept in [0, n]
+        tt = xp.minimum(xp.maximum(t - n * floordiv(t, n, xp), 0.0), n)  # t mod n, kept in [0, n]
         if self.times is not None:
             tt = xp.where(t >= n * self.times, n, tt)
         return self.schedule._eval(tt, xp)
@@ -664,7 +664,7 @@ class Stretch(Schedule):
         return self.schedule.magnitude
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        return self.schedule._eval(t / self._f, xp)
+        return self.schedule._eval(divide(t, self._f, xp), xp)
 
     def _phases(self) -> list[Phase]:
         f = self._f

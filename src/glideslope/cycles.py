@@ -8,7 +8,7 @@ from typing import Any
 
 from . import _validate as v
 from .schedule import GROWTH_LIMIT, PERIODIC_HORIZON, SCALAR, Schedule
-from .shapes import Interpolate, growth_cap
+from .shapes import Interpolate, floordiv, growth_cap
 from .timing import Duration, check_duration
 
 CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
@@ -109,7 +109,7 @@ class Cyclic(Schedule):
     def _eval(self, t: Any, xp: Any) -> Any:
         total, r = self._total, self._ratio
         t = xp.minimum(t, PERIODIC_HORIZON)
-        cycle = xp.floor(1.0 + t / total)
+        cycle = 1.0 + floordiv(t, total, xp)
         x = 1.0 + t / total - cycle
         position = xp.where(x <= r, x / r, (x - 1.0) / (r - 1.0))
         height = (self.high - self.low) * position
@@ -335,7 +335,7 @@ class CosineRestarts(Schedule):
         m, p = self.period_mult, self._p
         t = xp.minimum(t, PERIODIC_HORIZON)
         if m == 1.0:
-            i = xp.floor(t / p)
+            i = floordiv(t, p, xp)
         else:
             i = xp.floor(xp.log(1.0 + t / p * (m - 1.0)) / math.log(m))
             # correct a cycle index that floating point put one off at a boundary

@@ -30,6 +30,23 @@ def _difference(a_name: str, a: float, b_name: str, b: float) -> None:
         )
 
 
+def floordiv(a: Any, b: float, xp: Any) -> Any:
+    """``floor(a / b)``, exact at the multiples of ``b`` on every backend: XLA (JAX) divides
+    through a reciprocal, so ``49 / 49`` can come out just below 1 there. The correction
+    is a no-op where division is correctly rounded."""
+    q = xp.floor(a / b)
+    return xp.where(q * b > a, q - 1.0, xp.where((q + 1.0) * b <= a, q + 1.0, q))
+
+
+def divide(a: Any, b: float, xp: Any) -> Any:
+    """``a / b``, snapped to the nearest whole number when within a few float64 ulps of it:
+    XLA's (JAX's) division can be a last bit off, which a floor further on would turn into a
+    whole step; snapped alike everywhere, the backends agree."""
+    q = a / b
+    r = xp.floor(q + 0.5)
+    return xp.where(abs(q - r) <= 1e-15 * r, r, q)
+
+
 def _exponent(name: str, value: object) -> float:
     """An exponent of a curve's shape, in [0.001, 1000]: beyond, the curve is a step made of
     floating-point rounding (``c ** 1e-300`` is 1 for every ``c > 0``), different per backend."""
@@ -366,9 +383,8 @@ class Exponential(Schedule):
         return top if self.end is None else max(abs(self.start), abs(self.end))
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        k = xp.maximum(t - self._delay, 0.0) / self._every
-        if self.staircase:
-            k = xp.floor(k)
+        d = xp.maximum(t - self._delay, 0.0)
+        k = floordiv(d, self._every, xp) if self.staircase else d / self._every
         if self._kmax is not None:  # growing: saturate below the float limit
             k = xp.minimum(k, self._kmax)
         value = self.start * xp.power(self.rate, k)
@@ -412,7 +428,7 @@ class Step(Schedule):
         return abs(self.start) if self._kmax is None else max(abs(self.start), GROWTH_LIMIT)
 
     def _eval(self, t: Any, xp: Any) -> Any:
-        k = xp.floor(t / self._every)
+        k = floordiv(t, self._every, xp)
         if self._kmax is not None:  # growing: saturate below the float limit
             k = xp.minimum(k, self._kmax)
         return self.start * xp.power(self.rate, k)
