@@ -13,7 +13,7 @@ from typing import Any
 from .report import _pct, grid_best, summary, tuning_free
 from .runner import BenchOutcome, run_many
 from .stats import MARGIN
-from .study import BUDGETS, GRID, RESULTS, study_configs
+from .study import BUDGETS, GRID, GRIDDED, RESULTS, study_configs
 
 
 class _Missing(Exception):
@@ -38,6 +38,36 @@ def collect(results: str = RESULTS, budgets: tuple[int, ...] = BUDGETS,
             except _Missing:
                 continue
     return outs
+
+
+def selection_only(results: str = RESULTS, budgets: tuple[int, ...] = BUDGETS,
+                   done: tuple[int, ...] = ()) -> str:
+    """Markdown for the budgets (not in ``done``) whose selection stage is complete but whose
+    reporting runs are not: the peak each gridded method chose and its validation loss there
+    (selection seed only, so no interval and no ranking claim)."""
+    from .executor import load_results
+    from .runner import run_job_spec
+
+    recs = load_results(results)
+    lines: list[str] = []
+    for b in budgets:
+        if b in done:
+            continue
+        cfg = study_configs((b,), 3, jobs=1, results=results)[0]
+        rows = []
+        for m in GRIDDED:
+            grid = [recs.get(run_job_spec(cfg, m, lr, 0)["key"]) for lr in GRID]
+            if any(r is None for r in grid):
+                break
+            best = min(grid, key=lambda r: (math.inf if r is None or r.get("val_loss") is None
+                                            else float(r["val_loss"]), 0 if r is None else r["peak"]))
+            assert best is not None
+            rows.append(f"| {m} | {_fmt_lr(best['peak'])} | {best['val_loss']:.4f} |")
+        else:
+            lines += ["", f"### {b} steps: selection stage only (seed 0's validation loss; the reporting runs "
+                          "did not finish in time)", "", "| method | best peak | validation loss |", "|---|---|---|"]
+            lines += rows
+    return "\n".join(lines)
 
 
 def _fmt_lr(x: float) -> str:
@@ -132,4 +162,23 @@ def format_study_terminal(outs: list[BenchOutcome]) -> str:
     return "\n".join(lines) if lines else "No budget of the study is complete yet."
 
 
-__all__ = ["collect", "format_study", "format_study_terminal"]
+def main(argv: list[str] | None = None) -> int:
+    """``python -m glideslope.bench.study_report [RESULTS]``: write ``<RESULTS>.md`` from what
+    the results file holds now (complete budgets only) and print the terminal summary."""
+    import sys
+    from pathlib import Path
+
+    args = sys.argv[1:] if argv is None else argv
+    results = args[0] if args else RESULTS
+    outs = collect(results)
+    extra = selection_only(results, done=tuple(int(o.config.steps or 0) for o in outs))
+    Path(results).with_suffix(".md").write_text(format_study(outs) + extra + "\n", encoding="utf-8")
+    print(format_study_terminal(outs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["collect", "format_study", "format_study_terminal", "main"]
