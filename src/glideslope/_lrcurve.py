@@ -68,13 +68,13 @@ class Suggestion:
     reason: str
 
 
-def trim(n_recorded: int, steps: int, losses: list[float]) -> tuple[int, int]:
+def trim(n_recorded: int, steps: int, losses: list[float], skip_start: int | None = None) -> tuple[int, int]:
     """fastai's trim: ``(a, b)`` such that ``losses[a:b]`` is the part the suggestions read.
 
-    ``a = steps // 10`` (of the *planned* steps), ``b = n_recorded - 5``, and ``b`` no later
-    than the first non-finite loss.
+    ``a = steps // 10`` (of the *planned* steps; ``skip_start`` instead when given),
+    ``b = n_recorded - 5``, and ``b`` no later than the first non-finite loss.
     """
-    a = steps // 10
+    a = steps // 10 if skip_start is None else skip_start
     b = n_recorded - TRIM_END
     for i, loss in enumerate(losses[:n_recorded]):
         if not math.isfinite(loss):

@@ -255,8 +255,8 @@ def find_lr(
         steps: number of steps (>= 5) if the loss does not diverge first.
         sweep: ``"exp"`` (geometric spacing, the usual) or ``"linear"``.
         smoothing: factor ``beta`` of the running average that stops the sweep (0 = none;
-            fastai's 0.98), bias-corrected: ``ema_i = (beta m_i) / (1 - beta^(i+1))`` with
-            ``m_i = beta m_(i-1) + (1 - beta) loss_i``.
+            fastai's 0.98), bias-corrected: ``ema_i = m_i / (1 - beta^(i+1))`` with
+            ``m_i = beta m_(i-1) + (1 - beta) loss_i``, ``m_(-1) = 0``.
         diverge: stop when the running average exceeds ``diverge`` times its minimum (> 1),
             or when a loss is NaN or infinite.
         default: which suggestion :attr:`LRFinderResult.suggested` returns: ``"knee"`` (the
@@ -330,9 +330,7 @@ def _sweep(train_step: Callable[[float], Any], start: float, end: float, steps: 
             reason = (f"diverged: the running average of the loss {ema:.4g} > {diverge:g} x its minimum "
                       f"{best:.4g} at lr={lr:.3g}")
             break
-    a, b = trim(len(losses), steps, losses)
-    if skip_start is not None:
-        a = min(skip_start, b)
+    a, b = trim(len(losses), steps, losses, skip_start)
     smoothed = [math.nan] * len(losses)
     smoothed[a:b] = smooth(lrs[a:b], losses[a:b])
     if reason == "reached end":

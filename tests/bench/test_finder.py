@@ -155,7 +155,8 @@ def test_the_sweep_is_trimmed_the_way_fastai_trims_it() -> None:
     assert all(lo <= s.lr <= hi for k, s in res.suggestions.items() if k != "minimum")
     assert trim(50, 100, [1.0] * 30 + [math.nan] * 20) == (10, 30)
     assert trim(12, 100, [1.0] * 12) == (10, 10)  # too short to read: no suggestion
-    assert find_lr(_gd_step_fn(x, y), skip_start=0).trim[0] == 0
+    assert find_lr(_gd_step_fn(x, y), skip_start=0).trim == (0, n - 5)
+    assert trim(8, 100, [1.0] * 8, skip_start=0) == (0, 3)
 
 
 def test_smoothing_has_no_lag() -> None:
