@@ -108,7 +108,7 @@ class TensorflowNamespace:
         x = xor(x, shift(x, 15))
         x = tf.bitwise.bitwise_and(x * _HASH_M2, m32)
         x = xor(x, shift(x, 16))
-        return tf.cast(x, tf.float64)
+        return tf.cast(x, t.dtype)  # TensorFlow does not promote: the step's float dtype
 
     def map(self, fn: Callable[[Any], Any], t: Any) -> Any:
         if self._traced():
@@ -121,4 +121,4 @@ class TensorflowNamespace:
         from ._xp import NUMPY
 
         out = NUMPY().map(fn, np.asarray(t))
-        return self.tf.constant(out, dtype=self.tf.float64)
+        return self.tf.constant(out, dtype=t.dtype)

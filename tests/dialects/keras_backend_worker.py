@@ -256,8 +256,71 @@ def fit_plateau() -> None:
         failures.append(f"plateau: expected at least three reductions, got {lrs}")
 
 
+# -- the engine on TensorFlow tensors ---------------------------------------------------------
+
+
+def engine_on_tensorflow() -> None:
+    """Native schedules on ``tf.Tensor`` steps, eager and under ``tf.function``: equal to
+    their NumPy values (the TensorFlow array namespace, every function it offers)."""
+    import tensorflow as tf
+
+    schedules = [
+        gs.warmup(10) >> gs.cosine(end=0.1, steps=90),
+        gs.cosine_restarts(1.0, 0.05, period=7, period_mult=1.5, decay=0.8),
+        gs.one_cycle(peak=1.0, steps=120),
+        gs.cyclic(0.1, 1.0, up=9, mode="exp_range", gamma=0.99),
+        gs.multistep(1.0, 0.5, milestones=[10, 40]) * gs.piecewise_constant([5, 60], [1.0, 0.5, 0.25]),
+        gs.exponential(1.0, 0.5, every=10, staircase=True, delay=5),
+        gs.interpolate([0, 30, 80], [0.0, 1.0, 0.1], shape="cosine"),
+        gs.inverse_sqrt(1.0, timescale=20) + gs.tanh(steps=100) + gs.rex(steps=50),
+        gs.wsd(1.0, steps=120),
+        gs.slanted_triangular(steps=100),
+        gs.noise(gs.cosine(steps=100), scale=0.1, seed=3),
+        gs.clamp(gs.repeat(gs.linear(1.0, 0.0, steps=25), times=3), low=0.2),
+        gs.function(lambda t: 1.0 / (1.0 + t), steps=100),
+    ]
+    steps = np.concatenate([np.arange(0, 150), [1000, 10_000_000]])
+    for s in schedules:
+        want = np.asarray(s(steps), dtype=np.float64)
+        cases = [
+            ("int64", tf.constant(steps), s, 1e-12),
+            ("float64", tf.constant(steps, tf.float64), s, 1e-12),
+            ("float32", tf.constant(steps[:150], tf.float32), s, 1e-5),  # float32 arithmetic
+            ("tf.function", tf.constant(steps), tf.function(lambda t, s=s: s(t), reduce_retracing=True), 1e-12),
+        ]
+        for name, t, fn, rtol in cases:
+            try:
+                got = fn(t)
+            except TypeError as e:  # a plain Python function cannot be traced: it says so
+                if not (name == "tf.function" and "vectorized=True" in str(e)):
+                    failures.append(f"engine {s!r} on {name}: raised {e}")
+                continue
+            except Exception as e:
+                failures.append(f"engine {s!r} on {name}: raised {type(e).__name__}: {e}")
+                continue
+            checked[f"engine.{name}"] += 1
+            n = int(t.shape[0])
+            if got.dtype != (t.dtype if t.dtype.is_floating else tf.float64) or not np.allclose(
+                got.numpy(), want[:n], rtol=rtol, atol=rtol / 10
+            ):
+                failures.append(f"engine {s!r} on {name}: {got.dtype.name} {got.numpy()[:5]} != {want[:5]}")
+    s = schedules[0]
+    for bad in (tf.constant([-1]), tf.constant([math.nan]), tf.constant([math.inf])):
+        checked["engine.refused"] += 1
+        try:
+            s(bad)
+            failures.append(f"engine: {bad!r} was not refused")
+        except ValueError:
+            pass
+    try:
+        s(tf.constant([True]))
+        failures.append("engine: a bool tensor was not refused")
+    except TypeError:
+        checked["engine.refused"] += 1
+
+
 if __name__ == "__main__":
-    parts = sys.argv[1:] or ["grid", "fit", "plateau"]
+    parts = sys.argv[1:] or ["grid", "fit", "plateau"] + (["engine"] if BACKEND == "tensorflow" else [])
     for part in parts:
-        {"grid": grid, "fit": fit_schedules, "plateau": fit_plateau}[part]()
+        {"grid": grid, "fit": fit_schedules, "plateau": fit_plateau, "engine": engine_on_tensorflow}[part]()
     print(json.dumps({"backend": BACKEND, "keras": keras.__version__, "checked": checked, "failures": failures}))

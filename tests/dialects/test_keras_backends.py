@@ -52,3 +52,6 @@ def test_keras_backend_matches_keras(backend: str) -> None:
     if backend in ("tensorflow", "jax"):
         assert checked.get("compiled.float32", 0) >= 500 and checked.get("compiled.int64", 0) >= 100, checked
     assert checked.get("fit") == 1 and checked.get("plateau") == 1, checked
+    if backend == "tensorflow":  # the engine's TensorFlow namespace, on native schedules
+        assert checked.get("engine.int64", 0) >= 12 and checked.get("engine.tf.function", 0) >= 12, checked
+        assert checked.get("engine.refused") == 4, checked
