@@ -140,6 +140,43 @@ def test_noisy_minibatch_regression_lands_within_3x_of_the_grid_best_peak() -> N
     assert all(1 / 3 <= r <= 3 for r in ratios), ratios
 
 
+def test_on_the_digits_task_the_pick_lands_within_3x_of_the_grid_best_peak() -> None:
+    # The bench's digits task (MLP, AdamW, 150 steps), seeds 0-4: the range test as
+    # `glideslope find` runs it, then a 2x grid of peaks for the recommended schedule; the
+    # grid-best has the lowest final loss on the validation split. (benchmarks/bench_finder.py
+    # does the same for fashion and charlm.)
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    from glideslope.bench.find_command import task_sweep
+    from glideslope.bench.tasks import get_task
+    from glideslope.recommend import build_schedule
+
+    task = get_task("digits")
+    torch.set_num_threads(1)
+
+    def val_loss(seed: int, schedule: gs.Schedule) -> float:
+        model = task.model(seed)
+        opt = torch.optim.AdamW(model.parameters(), lr=0.0, weight_decay=task.weight_decay)
+        for t in range(task.steps):
+            x, y = task.batch(seed, t)
+            opt.param_groups[0]["lr"] = schedule(t)
+            opt.zero_grad(set_to_none=True)
+            task.loss(model, x, y).backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            return float(task.evaluate(model, "val", final=True)[0])
+
+    ratios = []
+    for seed in range(5):
+        rec = task_sweep(task, seed).recommend(task.steps)
+        grid = [0.016, 0.032, 0.064, 0.128, 0.256]
+        best = min(grid, key=lambda p, seed=seed, rec=rec: val_loss(
+            seed, build_schedule(p, rec.warmup_steps, rec.shape, task.steps)))
+        ratios.append(rec.peak / best)
+    assert all(1 / 3 <= r <= 3 for r in ratios), ratios
+
+
 # -- the trim, the smoothing and the suggestions -------------------------------------------
 
 
