@@ -13,9 +13,8 @@ glideslope's time over torch's.
 does not depend on what else the machine is doing): each library runs ``n`` steps in a child
 process under callgrind, once with a short and once with a long loop, and the difference over
 the extra steps is the cost of one ``step()`` (building the scheduler and importing cancel).
-The cyclic GC is off while counting. Counts still moved by up to about 2,000 instructions per
-step between sessions (allocator state; the per-1,024-step table refills), so compare the two
-libraries within one run, and prefer the timings for the README.
+The cyclic GC is off while counting. Each count starts a Python that imports torch under
+callgrind, so the full table takes a long time; use ``--only``.
 """
 
 from __future__ import annotations

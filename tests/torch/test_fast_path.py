@@ -1,8 +1,7 @@
 # ruff: noqa: N803, N811, N812
-"""The cheap ``step()`` (tabulated multipliers, one value shared by equal groups, the
-chained-rule path) against torch, where the parity tests do not reach: past the first block of
-tabulated steps, many groups, tensor learning rates, a learning rate edited by hand between
-steps, and a resume on a block boundary."""
+"""``step()`` against torch where the parity tests do not reach: long runs resumed at an
+arbitrary step, many groups (equal and not), tensor learning rates, a learning rate edited by
+hand between steps, and the chained rule inside ChainedScheduler and SequentialLR."""
 
 from __future__ import annotations
 

@@ -31,6 +31,7 @@ ours into torch's, and ``b.load_state_dict(a.state_dict())`` leaves ``b.__dict__
 from __future__ import annotations
 
 import numbers
+import types
 import warnings
 from typing import Any, ClassVar
 from weakref import ref
@@ -162,17 +163,13 @@ def count(name: str, value: object, minimum: int) -> int | float:
     return x
 
 
-def real(name: str, value: object, *, low: float | None = None, low_open: bool = False,
-         high: float | None = None) -> int | float:
-    """A finite real number in ``[low, high]`` (``(low, ...`` with ``low_open``)."""
+def real(name: str, value: object, *, low: float | None = None, low_open: bool = False) -> int | float:
+    """A finite real number, ``>= low`` (``> low`` with ``low_open``) when ``low`` is given."""
     x = number(name, value)
     if not -float("inf") < x < float("inf"):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
     if low is not None and (x <= low if low_open else x < low):
-        allowed = f"{'>' if low_open else '>='} {low}" + ("" if high is None else f" and <= {high}")
-        raise ValueError(f"{name} must be {allowed}, got {value!r}")
-    if high is not None and x > high:
-        raise ValueError(f"{name} must be <= {high}, got {value!r}")
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}")
     return x
 
 
@@ -381,31 +378,36 @@ class GlideScheduler(LRScheduler):
         rule from that value, now and for the rest of the run (``closed`` resets that).
         """
         groups = self.optimizer.param_groups
-        values: list[Any] = self._closed(t)
         last = self._last_lr
         if closed:
             self._follow = [False] * len(groups)
-        elif self.chained:
-            follow = self._follow
-            for i, (g, before) in enumerate(zip(groups, last)):
-                cur = g["lr"]
-                if cur is before and not follow[i]:
-                    continue
-                if isinstance(cur, Tensor):
+        follow = self._follow
+        chained = self.chained and not closed
+        # every group on the chained rule (inside a ChainedScheduler): no closed form needed
+        values: list[Any] = list(last) if chained and all(follow) else self._closed(t)
+        out = values
+        for i, g in enumerate(groups):
+            cur = g["lr"]
+            if cur is last[i] and not follow[i]:  # the float we wrote last: the closed form
+                g["lr"] = values[i]
+                continue
+            if chained:
+                if cur.__class__ is float:
+                    if follow[i] or cur != last[i]:
+                        follow[i] = True
+                        values[i] = self._chain(i, cur, t)
+                elif isinstance(cur, Tensor):
                     values[i] = self._chain(i, cur, t)
-                elif follow[i] or as_float(cur) != as_float(before):
+                elif follow[i] or as_float(cur) != as_float(last[i]):
                     follow[i] = True
                     values[i] = self._chain(i, as_float(cur), t)
-        out = values
-        for i, (g, v) in enumerate(zip(groups, values)):
-            cur = g["lr"]
             if isinstance(cur, Tensor):
-                cur.fill_(v)
+                cur.fill_(values[i])
                 if out is values:
                     out = list(values)
                 out[i] = cur.clone()
             else:
-                g["lr"] = v
+                g["lr"] = values[i]
         self._last_lr = out
 
     def step(self, epoch: int | None = None) -> None:
@@ -413,8 +415,11 @@ class GlideScheduler(LRScheduler):
         if self._step_count == 1:
             _warn_step_order(self)
         self._step_count += 1
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        if epoch is None:
+            self.last_epoch += 1
+            self._apply(self.last_epoch)
+            return
+        warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._update_lr(epoch)
 
     def get_lr(self) -> list[float | Tensor]:
@@ -455,7 +460,7 @@ class GlideScheduler(LRScheduler):
 def lambda_state(fns: list[Any]) -> list[Any]:
     """torch's form of a lambda list in a state dict: None for a function, the ``__dict__``
     of a callable object."""
-    return [None if isinstance(fn, _FunctionTypes) else fn.__dict__.copy() for fn in fns]
+    return [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy() for fn in fns]
 
 
 def load_lambdas(fns: list[Any], saved: list[Any] | None) -> None:
@@ -463,5 +468,3 @@ def load_lambdas(fns: list[Any], saved: list[Any] | None) -> None:
         if d is not None:
             fn.__dict__.update(d)
 
-
-_FunctionTypes = (type(lambda: 0),)

@@ -21,7 +21,7 @@ import torch
 
 from ..schedule import Schedule
 from ._base import GlideScheduler, as_float
-from .cyclic import cyclic_curve, one_cycle_curve, one_cycle_knots
+from .cyclic import cyclic_curve, one_cycle_curve
 from .fixed import (
     constant_curve,
     cosine_annealing_curve,
@@ -158,14 +158,7 @@ def _one_cycle(s: Any, i: int) -> Schedule:
     anneal = state.get("_anneal_func_type")
     if anneal is None:
         raise UnreadableSchedulerError("from_torch cannot read this OneCycleLR: its state has no _anneal_func_type")
-    phases = state["_schedule_phases"]
-    curve = one_cycle_curve(phases, s.optimizer.param_groups[i], anneal, "lr")
-    knots = one_cycle_knots(phases)
-    if knots[1] <= 0:
-        raise UnreadableSchedulerError(
-            f"from_torch cannot read this OneCycleLR: its first phase ends at {knots[1]} (<= 0)"
-        )
-    return curve
+    return one_cycle_curve(state["_schedule_phases"], s.optimizer.param_groups[i], anneal, "lr")
 
 
 def _swa(s: Any, i: int) -> Schedule:

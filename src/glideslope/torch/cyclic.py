@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import types
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -68,41 +69,42 @@ def cyclic_curve(total_size: float, step_ratio: float, mode: str, gamma: float,
     return gs.cyclic(0.0, 1.0, up_, down_, mode=mode, gamma=gamma if gamma > 0 else 1.0)
 
 
-def one_cycle_knots(phases: list[dict[str, Any]]) -> list[float]:
-    """The ends of torch's phases, from 0: where a phase ends at or before 0, the next starts
-    at that end (torch's search), so the curve starts there."""
-    return [0.0, *(float(p["end_step"]) for p in phases)]
-
-
-def one_cycle_curve(phases: list[dict[str, Any]], group: dict[str, Any], anneal: str, what: str) -> Schedule:
-    """The value of one group's ``what`` (``"lr"`` or ``"momentum"``) through torch's phases:
-    the engine's :func:`glideslope.interpolate` (cosine ``b + (a - b) * (1 + cos(pi * q)) / 2``
-    or linear ``a + (b - a) * q``) through the knots ``(0, start of phase 1)``,
-    ``(end_step_k, end of phase k)``, shifted so that the first used knot is at 0."""
-    knots = one_cycle_knots(phases)
-    values = [as_float(group[phases[0][f"start_{what}"]])] + [as_float(group[p[f"end_{what}"]]) for p in phases]
-    # torch picks the first phase whose end is >= t, starting at the previous end; a phase
-    # whose end is <= 0 is never used and the next one starts at that (negative) end
+def one_cycle_phases(phases: list[dict[str, Any]]) -> tuple[list[float], list[dict[str, Any]]]:
+    """The phases torch's search uses and their knots ``[start, end_1, ..., end_m]``: a phase
+    that ends at or before 0 is never used (the next starts at that end), nor is a last phase
+    of length 0 (``pct_start=1.0``) before ``total_steps``."""
+    knots = [0.0, *(float(p["end_step"]) for p in phases)]
+    used = list(phases)
     while len(knots) > 2 and knots[1] <= 0:
         if knots[1] == 0 and (len(knots) == 3 or knots[2] > 0):
             raise ZeroDivisionError(  # torch's error here (it divides by the phase's length, 0)
                 f"pct_start * total_steps - 1 is 0: the first phase of {phases} has length 0; use a larger pct_start"
             )
-        knots, values = knots[1:], values[1:]
-    while len(knots) > 2 and knots[-1] == knots[-2]:  # a last phase of length 0 (pct_start=1.0)
-        knots, values = knots[:-1], values[:-1]
+        knots, used = knots[1:], used[1:]
+    while len(knots) > 2 and knots[-1] == knots[-2]:
+        knots, used = knots[:-1], used[:-1]
     for a, b in itertools.pairwise(knots):
         if b <= a:
             raise ValueError(f"the phases end at {knots[1:]}, which are not increasing; use a larger total_steps")
-    shift = -knots[0]
-    return gs.interpolate([k + shift for k in knots], values, shape="cosine" if anneal == "cos" else "linear")
+    return knots, used
 
 
-def _shift(phases: list[dict[str, Any]]) -> float:
-    knots = one_cycle_knots(phases)
-    while len(knots) > 2 and knots[1] <= 0:
-        knots = knots[1:]
-    return -knots[0]
+def one_cycle_unit(knots: list[float], anneal: str) -> Schedule:
+    """Each phase's progress, 0 to 1 then 1 to 0 in turn, through the knots: the engine's
+    :func:`glideslope.interpolate` (cosine ``(1 - cos(pi * q)) / 2`` of the phase's fraction
+    ``q``, or linear ``q``) on the values ``0, 1, 0, 1, ...``."""
+    values = [float(k % 2) for k in range(len(knots))]
+    return gs.interpolate(knots, values, shape="cosine" if anneal == "cos" else "linear")
+
+
+def one_cycle_curve(phases: list[dict[str, Any]], group: dict[str, Any], anneal: str, what: str) -> Schedule:
+    """The value of one group's ``what`` (``"lr"`` or ``"momentum"``) through torch's phases:
+    the engine's :func:`glideslope.interpolate` (cosine ``b + (a - b) * (1 + cos(pi * q)) / 2``
+    or linear ``a + (b - a) * q``) through the knots ``(start, start of phase 1)`` and
+    ``(end_step_k, end of phase k)``."""
+    knots, used = one_cycle_phases(phases)
+    values = [as_float(group[used[0][f"start_{what}"]])] + [as_float(group[p[f"end_{what}"]]) for p in used]
+    return gs.interpolate(knots, values, shape="cosine" if anneal == "cos" else "linear")
 
 
 # -- the classes ----------------------------------------------------------------------------
@@ -339,7 +341,7 @@ class OneCycleLR(GlideScheduler):
     Args: as torch's ``OneCycleLR``, plus ``hold_final``.
     """
 
-    _derived = ("_curve", "_lr_curves", "_mom_curves")
+    _derived = ("_curve", "_phases", "_ends")
     use_beta1: bool
 
     def __init__(
@@ -412,58 +414,50 @@ class OneCycleLR(GlideScheduler):
         super().__init__(optimizer, last_epoch)
 
     def _rebuild(self) -> None:
-        # one curve per group (equal groups share one), from the values each group holds
-        phases, anneal = self._schedule_phases, self._anneal_func_type
-        groups = self.optimizer.param_groups
-        lr = [one_cycle_curve(phases, g, anneal, "lr") for g in groups]
-        self._lr_curves = [lr[lr.index(c)] for c in lr]
-        self._curve = self._lr_curves[0]
-        if self.cycle_momentum:
-            mom = [one_cycle_curve(phases, g, anneal, "momentum") for g in groups]
-            self._mom_curves = [mom[mom.index(c)] for c in mom]
+        knots, self._phases = one_cycle_phases(self._schedule_phases)
+        self._curve = one_cycle_unit(knots, self._anneal_func_type)
+        self._ends = (knots[-2], knots[-1])  # the last phase
 
-    def _at(self, curve: Schedule, x: float) -> float:
-        """``curve`` at shifted step ``x``; one step past the end, torch's extrapolation."""
-        ks = curve.boundaries  # type: ignore[attr-defined]
-        a, b = ks[-2], ks[-1]
+    def _progress(self, x: float) -> tuple[int, float]:
+        """The phase ``k`` holding step ``x`` and the progress in it, 0 to 1 (one
+        step past the end, torch's extrapolation of the last phase: a cosine mirrors about its
+        end, a line continues; with ``hold_final``, 1)."""
+        a, b = self._ends
+        curve = self._curve
+        k = min(max(bisect_right(curve.boundaries, x) - 1, 0), len(self._phases) - 1)  # type: ignore[attr-defined]
         if x <= b:
-            return float(curve(x))
-        if self.hold_final:
-            return float(curve(b))
-        # torch extrapolates the last phase one step past its end: a cosine mirrors about
-        # its end, a line continues
-        if self._anneal_func_type == "cos":
-            return float(curve(2 * b - x)) if 2 * b - x >= a else float(curve(a))
-        return 2 * float(curve(b)) - float(curve(b - (x - b))) if b - (x - b) >= a else float(curve(b))
+            u = float(curve(x))
+        elif self.hold_final:
+            u = float(curve(b))
+        elif self._anneal_func_type == "cos":
+            u = float(curve(2 * b - x)) if 2 * b - x >= a else float(curve(a))
+        else:
+            u = 2 * float(curve(b)) - float(curve(b - (x - b))) if b - (x - b) >= a else float(curve(b))
+        return k, (u if k % 2 == 0 else 1.0 - u)
 
     def _closed(self, t: int) -> list[float]:
         if t > self.total_steps and not self.hold_final:
             raise ValueError(f"Tried to step {t} times. The specified number of total steps is {self.total_steps}")
         phases = self._schedule_phases
-        x = t + _shift(phases)
         if t > phases[-1]["end_step"] and phases[-1]["end_step"] == phases[-2]["end_step"] and not self.hold_final:
             raise ZeroDivisionError(  # torch's error here: its last phase has length 0
                 f"step {t} is past the end of the 1cycle (pct_start=1.0 leaves no annealing phase)"
             )
-        out: list[float] = []
-        done: dict[int, float] = {}
-        for c in self._lr_curves:
-            v = done.get(id(c))
-            if v is None:
-                v = done[id(c)] = self._at(c, x)
-            out.append(v)
+        k, p = self._progress(t)
+        ph = self._phases[k]
+        groups = self.optimizer.param_groups
+        # each group's values, read from the group as torch reads them
+        lo, hi = ph["start_lr"], ph["end_lr"]
+        out = [g[lo] + (g[hi] - g[lo]) * p for g in groups]
         if self.cycle_momentum:
-            ub = self.use_beta1
-            done = {}
-            for g, c in zip(self.optimizer.param_groups, self._mom_curves):
-                v = done.get(id(c))
-                if v is None:
-                    v = done[id(c)] = self._at(c, x)
-                write_beta1(g, v, ub)
+            lo, hi, ub = ph["start_momentum"], ph["end_momentum"], self.use_beta1
+            for g in groups:
+                write_beta1(g, g[lo] + (g[hi] - g[lo]) * p, ub)
         return out
 
     def _group_schedule(self, i: int) -> Schedule:
-        return self._lr_curves[i]
+        g = self.optimizer.param_groups[i]
+        return one_cycle_curve(self._schedule_phases, g, self._anneal_func_type, "lr")
 
     def _load_special(self, state: dict[str, Any]) -> None:
         # a state dict written by torch < 2.2 carries the anneal function itself

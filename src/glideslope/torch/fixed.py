@@ -189,11 +189,6 @@ class LambdaLR(_Lambdas):
         return as_float(self.base_lrs[i]) * gs.function(self.lr_lambdas[i])
 
 
-def _own_dtype(lr: Any) -> Any:
-    """A tensor lr as it is (arithmetic on it rounds in its dtype, like torch's); else a float."""
-    return lr if isinstance(lr, Tensor) else as_float(lr)
-
-
 class MultiplicativeLR(_Lambdas):
     """``lr_i(t) = lr_i(t - 1) * lr_lambda_i(t)`` for ``t >= 1`` (inherently chained, as in
     torch: each step multiplies the learning rate the group holds).
@@ -220,16 +215,19 @@ class MultiplicativeLR(_Lambdas):
         super().__init__(optimizer, last_epoch)
 
     def _apply(self, t: int, closed: bool = False) -> None:
-        groups = self.optimizer.param_groups
-        if self._is_initial:
-            values = [as_float(g["lr"]) for g in groups]
-        else:
-            # a tensor lr is multiplied as a tensor, in its dtype, as torch does
-            values = [_own_dtype(g["lr"]) * fn(t) for g, fn in zip(groups, self.lr_lambdas)]
+        initial = self._is_initial
         out: list[Any] = []
-        for g, v in zip(groups, values):
-            write(g, "lr", v)
-            out.append(g["lr"].clone() if isinstance(g["lr"], Tensor) else v)
+        for g, fn in zip(self.optimizer.param_groups, self.lr_lambdas):
+            cur = g["lr"]
+            if isinstance(cur, Tensor):
+                # multiplied as a tensor, in its dtype, as torch does, and written in place
+                if not initial:
+                    cur.fill_(cur * fn(t))
+                out.append(cur.clone())
+            else:
+                v = as_float(cur) if initial else cur * fn(t)
+                g["lr"] = v
+                out.append(v)
         self._last_lr = out
 
     def _group_schedule(self, i: int) -> Schedule:
