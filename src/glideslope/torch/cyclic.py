@@ -302,10 +302,14 @@ class CyclicLR(GlideScheduler):
     def _closed(self, t: int) -> list[float]:
         g = self._curve(t)
         if self.cycle_momentum:
-            ub = self.use_beta1
-            for grp, lo, hi in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
-                write_beta1(grp, hi - (hi - lo) * g, ub)
-        return [b + (as_float(m) - b) * g for b, m in zip(self._bases(), self.max_lrs)]
+            groups = self.optimizer.param_groups
+            if self.use_beta1:
+                for grp, lo, hi in zip(groups, self.base_momentums, self.max_momentums):
+                    write_beta1(grp, hi - (hi - lo) * g, True)
+            else:
+                for grp, lo, hi in zip(groups, self.base_momentums, self.max_momentums):
+                    write(grp, "momentum", hi - (hi - lo) * g)
+        return [b + (m - b) * g for b, m in zip(self._bases(), self.max_lrs)]
 
     def _group_schedule(self, i: int) -> Schedule:
         b = as_float(self.base_lrs[i])
