@@ -267,3 +267,30 @@ def test_keras_only_shapes_stay_out_of_the_native_registry() -> None:
     # restarts with alpha and m_mul are a native sum, so they do have a config
     restarts = gk.CosineDecayRestarts(0.1, 10, 2.0, 0.5, 0.1).schedule
     assert gs.from_config(restarts.to_config()) == restarts
+
+
+def test_an_integer_learning_rate_is_its_number() -> None:
+    """A documented difference: Keras computes in the int's dtype (0.0 at every step here)."""
+    ours = gk.ExponentialDecay(1, 10, 0.5)
+    assert float(ours(5)) == pytest.approx(0.5**0.5, rel=1e-6)
+    assert keras.backend.standardize_dtype(ours(5).dtype) == keras.config.floatx()
+    assert float(K.ExponentialDecay(1, 10, 0.5)(5)) == 0.0
+    # all-int values of a piecewise constant stay ints, as in Keras
+    p = gk.PiecewiseConstantDecay([10, 20], [3, 2, 1])
+    assert keras.backend.standardize_dtype(p(15).dtype) == "int32" and int(p(15)) == 2
+
+
+def test_tensorflow_is_imported_only_for_tensorflow_tensors() -> None:
+    """The TensorFlow namespace loads with the first tf.Tensor, never with glideslope."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy, glideslope as gs\n"
+        "gs.cosine(steps=10)(numpy.arange(3))\n"
+        "assert 'tensorflow' not in sys.modules and 'glideslope._xp_tf' not in sys.modules\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
