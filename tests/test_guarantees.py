@@ -405,6 +405,12 @@ def test_ten_thousand_phases_build_in_under_a_second() -> None:
     assert s(10 + 10 * 5000 + 5) == gs.cosine(steps=10)(5)
     assert s == gs.sequence(gs.warmup(10), *[gs.cosine(steps=10)] * 10_000)
     assert eval(repr(s), dict(vars(gs))) == s
+    import pickle
+
+    chained = gs.warmup(10)
+    for _ in range(5000):
+        chained = chained >> gs.cosine(steps=10)
+    assert pickle.loads(pickle.dumps(chained)) == chained  # the phases, not a 5000-deep chain
 
 
 def _deep(levels: int) -> gs.Schedule:

@@ -241,6 +241,11 @@ class Sequence(Schedule):
             return self.__dict__[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def __getstate__(self) -> dict[str, Any]:
+        if "_prefix" in self.__dict__:  # pickle the phases, not the chain of ``>>``
+            self._gather()
+        return self.__dict__
+
     def _gather(self) -> None:
         """Collect the phases of a chain of ``>>`` (back to a sequence that has them)."""
         nodes = []
