@@ -352,6 +352,11 @@ class GlideScheduler(LRScheduler):
     def _chain(self, i: int, lr: Any, t: int) -> Any:
         raise NotImplementedError
 
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        """torch's chained rule for every group at once (float lrs); a class may return ``lrs``
+        itself when its rule leaves them as they are at ``t``."""
+        return [self._chain(i, lr, t) for i, lr in enumerate(lrs)]
+
     def _group_schedule(self, i: int) -> Schedule:
         """The schedule group ``i`` follows (default: ``base_lr_i * curve``)."""
         return as_float(self.base_lrs[i]) * self._curve
@@ -383,7 +388,16 @@ class GlideScheduler(LRScheduler):
             self._follow = [False] * len(groups)
         follow = self._follow
         chained = self.chained and not closed
-        # every group on the chained rule (inside a ChainedScheduler): no closed form needed
+        if chained and all(follow):
+            # every group on the chained rule (inside a ChainedScheduler): float lrs in one go
+            lrs = [g["lr"] for g in groups]
+            if all(x.__class__ is float for x in lrs):
+                new = self._chain_all(lrs, t)
+                if new is not lrs:
+                    for g, v in zip(groups, new):
+                        g["lr"] = v
+                self._last_lr = list(new)
+                return
         values: list[Any] = list(last) if chained and all(follow) else self._closed(t)
         out = values
         for i, g in enumerate(groups):

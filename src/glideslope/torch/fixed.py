@@ -267,6 +267,12 @@ class StepLR(GlideScheduler):
     def _chain(self, i: int, lr: Any, t: int) -> Any:
         return lr if t == 0 or t % self.step_size else lr * self.gamma
 
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if t == 0 or t % self.step_size:
+            return lrs
+        g = self.gamma
+        return [lr * g for lr in lrs]
+
 
 class MultiStepLR(GlideScheduler):
     """``lr_i(t) = base_lr_i * gamma ** (number of milestones <= t)``; a milestone listed ``k``
@@ -302,6 +308,13 @@ class MultiStepLR(GlideScheduler):
     def _chain(self, i: int, lr: Any, t: int) -> Any:
         k = self.milestones.get(t, 0)
         return lr * self.gamma**k if k else lr
+
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        k = self.milestones.get(t, 0)
+        if not k:
+            return lrs
+        f = self.gamma**k
+        return [lr * f for lr in lrs]
 
     def _update_lr(self, epoch: int | None = None) -> None:
         if epoch is None:
@@ -351,6 +364,9 @@ class ConstantLR(GlideScheduler):
             return lr
         return lr * (1.0 / self.factor) if self.factor else self._bases()[i]
 
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        return lrs if t != 0 and t != self.total_iters else super()._chain_all(lrs, t)
+
 
 class LinearLR(GlideScheduler):
     """``lr_i(t) = base_lr_i * (start_factor + (end_factor - start_factor) * min(t, n) / T)``
@@ -397,6 +413,11 @@ class LinearLR(GlideScheduler):
         d = self.end_factor - self.start_factor
         return lr * (1.0 + d / (self.total_iters * self.start_factor + (t - 1) * d))
 
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if t != 0 and (self._is_initial or t > self.total_iters):
+            return lrs
+        return super()._chain_all(lrs, t)
+
 
 class ExponentialLR(GlideScheduler):
     """``lr_i(t) = base_lr_i * gamma ** t`` (engine :func:`glideslope.exponential`).
@@ -418,6 +439,12 @@ class ExponentialLR(GlideScheduler):
 
     def _chain(self, i: int, lr: Any, t: int) -> Any:
         return lr if self._is_initial else lr * self.gamma
+
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        if self._is_initial:
+            return lrs
+        g = self.gamma
+        return [lr * g for lr in lrs]
 
 
 class PolynomialLR(GlideScheduler):
@@ -448,6 +475,9 @@ class PolynomialLR(GlideScheduler):
             return lr
         n = self.total_iters
         return lr * ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+
+    def _chain_all(self, lrs: list[float], t: int) -> list[float]:
+        return lrs if self._is_initial or t > self.total_iters else super()._chain_all(lrs, t)
 
 
 class CosineAnnealingLR(GlideScheduler):
