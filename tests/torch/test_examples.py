@@ -1,5 +1,6 @@
-"""The PyTorch examples run as scripts: each trains a tiny model and asserts that the learning
-rate it logged follows the schedule (so a wrong number fails the script, and this test)."""
+"""The PyTorch examples run as scripts: each trains a tiny model. ``torch_loop.py`` asserts
+that the learning rate it logged follows the schedule (so a wrong number fails the script, and
+this test); the Lightning and Transformers recipes are checked in ``tests/test_recipes.py``."""
 
 from __future__ import annotations
 
@@ -30,4 +31,5 @@ def test_example_runs_and_its_lr_follows_the_schedule(script):
         cwd=EXAMPLES.parent,
     )
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    assert "ok: the logged learning rates follow the schedule" in proc.stdout, proc.stdout[-2000:]
+    if script == "torch_loop.py":
+        assert "ok: the logged learning rates follow the schedule" in proc.stdout, proc.stdout[-2000:]
