@@ -199,7 +199,7 @@ class Sequence(Schedule):
 
     def _set_starts(self, starts: tuple[int, ...] | None, evals: list[Any]) -> None:
         if starts and starts[-1] > MAX_STEPS:
-            raise ValueError(f"the phases before the last last {short(starts[-1])} steps in all; at most 2**53")
+            raise ValueError(f"the phases before the last one take {short(starts[-1])} steps in all; at most 2**53")
         self.__dict__.update(
             _starts=starts,
             _startsl=None if starts is None else list(starts),
@@ -228,7 +228,7 @@ class Sequence(Schedule):
             last = last._reaching(_first_value(other))
         start = None if last_start is None or n is None else last_start + int(n)
         if start is not None and start > MAX_STEPS:
-            raise ValueError(f"the phases before the last last {short(start)} steps in all; at most 2**53")
+            raise ValueError(f"the phases before the last one take {short(start)} steps in all; at most 2**53")
         new = Sequence.__new__(Sequence)
         new.__dict__.update(_prefix=self, _prev_run=last, _last_run=other, _last_start=start, boundaries=None)
         new._set_depth(max(self._depth, other._depth + 1))
