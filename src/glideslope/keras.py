@@ -505,7 +505,9 @@ class KerasSchedule(_Dialect):
     """Any glideslope schedule as a Keras ``LearningRateSchedule`` (see :func:`to_keras`).
 
     ``get_config()`` holds the schedule's own config (``schedule.to_config()``), so it
-    serializes and saves with the model when the schedule can be written to a config.
+    serializes and saves with the model when the schedule can be written to a config. Its
+    steps follow the engine's rule: a negative, NaN or infinite step is a ``ValueError`` (a
+    Keras optimizer never passes one); the value is in ``floatx``.
 
     Args:
         schedule: a bound glideslope schedule.
