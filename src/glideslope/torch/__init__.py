@@ -14,7 +14,7 @@ Importing this module imports torch; ``import glideslope`` never does. Under the
 """
 
 from ._base import LRScheduler
-from .convert import from_torch
+from .convert import UnreadableSchedulerError, from_torch
 from .native import ScheduleLR
 from .schedulers import (
     SWALR,

@@ -23,7 +23,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from .schedulers import ReduceLROnPlateau
+from .plateau import ReduceLROnPlateau
 
 __all__ = ["TrainerPlateau"]
 

@@ -18,7 +18,7 @@ from torch.optim import Optimizer
 from .. import compose, cycles, shapes
 from ..schedule import Schedule
 from .native import ScheduleLR
-from .schedulers import ReduceLROnPlateau
+from .plateau import ReduceLROnPlateau
 
 __all__ = [
     "SchedulerType", "get_constant_schedule", "get_constant_schedule_with_warmup",
