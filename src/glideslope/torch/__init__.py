@@ -70,6 +70,7 @@ __all__ = [
     "SchedulerType",
     "SequentialLR",
     "StepLR",
+    "UnreadableSchedulerError",
     "from_torch",
     "get_constant_schedule",
     "get_constant_schedule_with_warmup",
