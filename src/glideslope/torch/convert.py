@@ -21,12 +21,13 @@ import torch
 
 from ..schedule import Schedule
 from ._base import GlideScheduler, as_float
-from .cyclic import cyclic_curve, one_cycle_curve
+from .cyclic import cyclic_curve, one_cycle_curve, warm_restarts_curve
 from .fixed import (
     constant_curve,
     cosine_annealing_curve,
     exponential_curve,
     linear_curve,
+    multiplicative_curve,
     multistep_curve,
     polynomial_curve,
     step_curve,
@@ -126,18 +127,6 @@ def _transformers(name: str, kwargs: dict[str, Any]) -> Schedule:
     return out
 
 
-def _multiplicative(s: Any, i: int) -> Schedule:
-    fn = s.lr_lambdas[i]
-
-    def product(t: float) -> float:
-        p = 1.0
-        for k in range(1, int(t) + 1):
-            p *= float(fn(k))
-        return p
-
-    return _base(s, i) * gs.function(product)
-
-
 def _cyclic(s: Any, i: int) -> Schedule:
     state = s.state_dict()
     builtins: dict[str, Any] = {
@@ -192,7 +181,7 @@ def _chained(s: Any, i: int) -> Schedule:
 
 _READERS: dict[type, Any] = {
     tls.LambdaLR: _lambda,
-    tls.MultiplicativeLR: _multiplicative,
+    tls.MultiplicativeLR: lambda s, i: _base(s, i) * multiplicative_curve(s.lr_lambdas[i]),
     tls.StepLR: lambda s, i: _base(s, i) * step_curve(s.step_size, s.gamma),
     tls.MultiStepLR: lambda s, i: _base(s, i) * multistep_curve(s.milestones, s.gamma),
     tls.ConstantLR: lambda s, i: _base(s, i) * constant_curve(s.factor, s.total_iters),
@@ -200,8 +189,8 @@ _READERS: dict[type, Any] = {
     tls.ExponentialLR: lambda s, i: _base(s, i) * exponential_curve(s.gamma),
     tls.PolynomialLR: lambda s, i: _base(s, i) * polynomial_curve(s.total_iters, s.power),
     tls.CosineAnnealingLR: lambda s, i: s.eta_min + (_base(s, i) - s.eta_min) * cosine_annealing_curve(s.T_max),
-    tls.CosineAnnealingWarmRestarts: lambda s, i: s.eta_min + (_base(s, i) - s.eta_min) * gs.cosine_restarts(
-        1.0, 0.0, s.T_0, period_mult=float(s.T_mult)
+    tls.CosineAnnealingWarmRestarts: lambda s, i: s.eta_min + (_base(s, i) - s.eta_min) * warm_restarts_curve(
+        s.T_0, s.T_mult
     ),
     tls.CyclicLR: _cyclic,
     tls.OneCycleLR: _one_cycle,

@@ -69,6 +69,12 @@ def cyclic_curve(total_size: float, step_ratio: float, mode: str, gamma: float,
     return gs.cyclic(0.0, 1.0, up_, down_, mode=mode, gamma=gamma if gamma > 0 else 1.0)
 
 
+def warm_restarts_curve(t_0: int, t_mult: int) -> Schedule:
+    """SGDR from 1 to 0: cycle ``k`` lasts ``T_0 * T_mult ** k`` steps (engine
+    :func:`glideslope.cosine_restarts`)."""
+    return gs.cosine_restarts(1.0, 0.0, t_0, period_mult=float(t_mult))
+
+
 def one_cycle_phases(phases: list[dict[str, Any]]) -> tuple[list[float], list[dict[str, Any]]]:
     """The phases torch's search uses and their knots ``[start, end_1, ..., end_m]``: a phase
     that ends at or before 0 is never used (the next starts at that end), nor is a last phase
@@ -170,8 +176,7 @@ class CosineAnnealingWarmRestarts(GlideScheduler):
 
     def _group_schedule(self, i: int) -> Schedule:
         m = float(self.eta_min)
-        s = gs.cosine_restarts(1.0, 0.0, self.T_0, period_mult=float(self.T_mult))
-        return m + (as_float(self.base_lrs[i]) - m) * s
+        return m + (as_float(self.base_lrs[i]) - m) * warm_restarts_curve(self.T_0, self.T_mult)
 
     def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or go to ``epoch`` (a float is allowed: fractions of an epoch)."""

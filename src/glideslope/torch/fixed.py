@@ -100,6 +100,19 @@ def linear_curve(start: float, end: float, total_iters: float) -> Schedule:
     return gs.join([gs.stretch(gs.linear(start, end, 1), factor=float(total_iters)), gs.constant(stop)], [n])
 
 
+def multiplicative_curve(fn: Callable[[int], float]) -> Schedule:
+    """``prod(fn(k) for k in 1..t)``: torch's MultiplicativeLR has no closed form, so the
+    product is replayed at each evaluation (:func:`glideslope.function`)."""
+
+    def product(t: float) -> float:
+        p = 1.0
+        for k in range(1, int(t) + 1):
+            p *= float(fn(k))
+        return p
+
+    return gs.function(product)
+
+
 def exponential_curve(gamma: float) -> Schedule:
     """``gamma ** t``."""
     return gs.exponential(1.0, gamma, 1)
@@ -231,17 +244,7 @@ class MultiplicativeLR(_Lambdas):
         self._last_lr = out
 
     def _group_schedule(self, i: int) -> Schedule:
-        """``base_lr * prod(lr_lambda(k) for k in 1..t)``: the product is replayed at each
-        evaluation (torch's rule has no closed form)."""
-        fn = self.lr_lambdas[i]
-
-        def product(t: float) -> float:
-            p = 1.0
-            for k in range(1, int(t) + 1):
-                p *= float(fn(k))
-            return p
-
-        return as_float(self.base_lrs[i]) * gs.function(product)
+        return as_float(self.base_lrs[i]) * multiplicative_curve(self.lr_lambdas[i])
 
 
 class StepLR(GlideScheduler):
