@@ -41,18 +41,18 @@ import inspect
 import math
 from typing import Any, ClassVar
 
-import keras
-from keras import ops
-
 from . import _validate as v
 from .compose import Stretch
 from .config import from_config
 from .cycles import CosineRestarts
-from .keras_callbacks import ReduceLROnPlateau
+from .keras_callbacks import ReduceLROnPlateau, import_keras
 from .keras_shapes import InverseTime, PolynomialCycle
 from .schedule import Schedule
 from .shapes import Cosine, Exponential, Linear, PiecewiseConstant, Polynomial
 from .timing import UnboundScheduleError
+
+keras = import_keras()
+ops = keras.ops
 
 __all__ = [
     "CosineDecay",

@@ -17,11 +17,30 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import keras
-from keras import ops
-
 from . import _validate as v
+from ._optional import MissingExtraError, install_hint, require
 from .plateau import ReduceOnPlateau
+
+
+def import_keras() -> Any:
+    """Keras, or one line naming the extra to install: Keras's, or its backend's."""
+    try:
+        return require("keras", extra="keras", feature="glideslope.keras")
+    except ModuleNotFoundError as exc:  # Keras is installed, the backend it loads is not
+        backend = exc.name or ""
+        if backend not in ("tensorflow", "jax", "torch"):
+            raise
+        raise MissingExtraError(
+            f"glideslope.keras needs Keras's {backend} backend, which is not installed: "
+            f"{install_hint(backend)} (or set KERAS_BACKEND to an installed backend)",
+            module=backend,
+            extra=backend,
+        ) from None
+
+
+keras = import_keras()
+ops = keras.ops
+_Callback: Any = keras.callbacks.Callback
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -42,7 +61,7 @@ def _direction(monitor: str) -> str | None:
     return None
 
 
-class ReduceLROnPlateau(keras.callbacks.Callback):  # type: ignore[misc]
+class ReduceLROnPlateau(_Callback):  # type: ignore[misc]
     """Reduce the learning rate when a metric has stopped improving (Keras's callback).
 
     Same name, arguments and behaviour as ``keras.callbacks.ReduceLROnPlateau`` (tested side

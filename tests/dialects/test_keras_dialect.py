@@ -295,3 +295,33 @@ def test_tensorflow_is_imported_only_for_tensorflow_tensors() -> None:
     env = {**os.environ, "PYTHONPATH": str(root / "src")}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("blocked", "backend", "message"),
+    [
+        ("keras", "jax", 'glideslope.keras needs keras, which is not installed: pip install "glideslope[keras]"'),
+        ("tensorflow", "tensorflow", "glideslope.keras needs Keras's tensorflow backend, which is not installed: "
+         'pip install "glideslope[tensorflow]" (or set KERAS_BACKEND to an installed backend)'),
+    ],
+)
+def test_a_missing_package_names_the_extra(blocked: str, backend: str, message: str) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] == {blocked!r}:\n"
+        "            raise ModuleNotFoundError('blocked: ' + name, name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "try:\n"
+        "    import glideslope.keras\n"
+        "except ImportError as e:\n"
+        "    print(type(e).__name__, e)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "KERAS_BACKEND": backend}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.stdout.strip() == f"MissingExtraError {message}", proc.stdout + proc.stderr[-2000:]
