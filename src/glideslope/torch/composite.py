@@ -107,7 +107,33 @@ def _load(s: Any, state_dict: dict[str, Any]) -> None:
         c.load_state_dict(sd)
 
 
-class SequentialLR(LRScheduler):
+class _Composite(LRScheduler):
+    """What SequentialLR and ChainedScheduler share: state with the held schedulers' states
+    (torch's form), and the protocol a SequentialLR holding one calls."""
+
+    _schedulers: list[Any]
+    _last_lr: list[Any]
+
+    def _initial_step(self) -> None:
+        raise NotImplementedError
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.step()
+        else:
+            self._initial_step()
+
+    def get_last_lr(self) -> list[Any]:
+        return self._last_lr
+
+    def state_dict(self) -> dict[str, Any]:
+        return _state(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _load(self, state_dict)
+
+
+class SequentialLR(_Composite):
     """Run schedulers one after another: ``schedulers[i + 1]`` takes over at ``milestones[i]``,
     starting again at its own epoch 0 from the base learning rates.
 
@@ -148,12 +174,6 @@ class SequentialLR(LRScheduler):
         _start(self._schedulers[idx])
         self._last_lr = self._schedulers[idx].get_last_lr()
 
-    def _update_lr(self, epoch: int | None = None) -> None:
-        if epoch is None:
-            self.step()
-        else:
-            self._initial_step()
-
     def step(self, metrics: Any = None) -> None:
         """Advance one epoch; ``metrics`` goes to an active :class:`ReduceLROnPlateau`."""
         self.last_epoch += 1
@@ -171,9 +191,6 @@ class SequentialLR(LRScheduler):
             s.step()
         self._last_lr = s.get_last_lr()
 
-    def get_last_lr(self) -> list[Any]:
-        return self._last_lr
-
     @property
     def schedule(self) -> Schedule:
         """The schedules held, joined at the milestones (engine :func:`glideslope.join`)."""
@@ -183,14 +200,9 @@ class SequentialLR(LRScheduler):
         joined: Schedule = gs.join(parts, [int(m) for m in self._milestones])
         return joined
 
-    def state_dict(self) -> dict[str, Any]:
-        return _state(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _load(self, state_dict)
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Composite):
     """Step several schedulers together: each ``step()`` steps every one of them in order,
     each acting on the learning rate the previous one left (torch's chained semantics, which
     the drop-in classes reproduce exactly).
@@ -216,12 +228,6 @@ class ChainedScheduler(LRScheduler):
             _start(s)
         self._last_lr = group_values(self.optimizer, "lr")
 
-    def _update_lr(self, epoch: int | None = None) -> None:
-        if epoch is None:
-            self.step()
-        else:
-            self._initial_step()
-
     def step(self, metrics: Any = None) -> None:
         """Step every scheduler, in order."""
         for s in self._schedulers:
@@ -230,9 +236,6 @@ class ChainedScheduler(LRScheduler):
             else:
                 s.step()
         self._last_lr = group_values(self._schedulers[-1].optimizer, "lr")
-
-    def get_last_lr(self) -> list[Any]:
-        return self._last_lr
 
     @property
     def schedule(self) -> Schedule:
@@ -250,8 +253,3 @@ class ChainedScheduler(LRScheduler):
             out = out * (s.schedule / as_float(s.base_lrs[0]))
         return out
 
-    def state_dict(self) -> dict[str, Any]:
-        return _state(self)
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        _load(self, state_dict)

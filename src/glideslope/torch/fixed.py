@@ -157,6 +157,20 @@ class _Lambdas(GlideScheduler):
     _derived = ()
     lr_lambdas: list[Any]
 
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        check_optimizer(optimizer)
+        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["lr_lambdas"] = lambda_state(self.lr_lambdas)
@@ -176,19 +190,6 @@ class LambdaLR(_Lambdas):
         lr_lambda: a function of the epoch, or a list with one per param group.
         last_epoch: index of the last epoch when resuming (-1: start).
     """
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        check_optimizer(optimizer)
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
 
     def _closed(self, t: int) -> list[float]:
         fns = self.lr_lambdas
@@ -213,19 +214,6 @@ class MultiplicativeLR(_Lambdas):
     """
 
     chained = True
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        check_optimizer(optimizer)
-        self.lr_lambdas = _lambdas(optimizer, lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
-        super().__init__(optimizer, last_epoch)
 
     def _apply(self, t: int, closed: bool = False) -> None:
         initial = self._is_initial
