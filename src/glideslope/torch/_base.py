@@ -152,17 +152,6 @@ def number(name: str, value: object) -> int | float:
     return float(value)
 
 
-def count(name: str, value: object, minimum: int) -> int | float:
-    """A whole number of steps ``>= minimum`` (an int, or an integral float kept as given,
-    as torch keeps it), from any form :func:`number` accepts."""
-    x = number(name, value)
-    if x != x or x in (float("inf"), float("-inf")) or x != int(x):
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    if x < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return x
-
-
 def real(name: str, value: object, *, low: float | None = None, low_open: bool = False) -> int | float:
     """A finite real number, ``>= low`` (``> low`` with ``low_open``) when ``low`` is given."""
     x = number(name, value)

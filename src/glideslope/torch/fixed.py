@@ -26,7 +26,6 @@ from ._base import (
     GlideScheduler,
     as_float,
     check_optimizer,
-    count,
     group_values,
     lambda_state,
     load_lambdas,
@@ -240,7 +239,8 @@ class StepLR(GlideScheduler):
 
     Args:
         optimizer: the optimizer.
-        step_size: epochs between decays (a whole number >= 1).
+        step_size: epochs between decays (> 0; a fractional one decays at the epochs that are
+            multiples of it, as torch's rule does).
         gamma: the decay factor (> 0).
         last_epoch: index of the last epoch when resuming (-1: start).
     """
@@ -248,7 +248,7 @@ class StepLR(GlideScheduler):
     chained = True
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        self.step_size = count("step_size", step_size, 1)
+        self.step_size = real("step_size", step_size, low=0.0, low_open=True)
         self.gamma = real("gamma", gamma, low=0.0, low_open=True)
         super().__init__(optimizer, last_epoch)
 
