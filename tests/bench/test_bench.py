@@ -325,6 +325,10 @@ def test_grid_parsing() -> None:
         (["bench", "--task", "digits", "--grid", "1e-3,abc"], "grid entries must be numbers"),
         (["bench", "--task", "digits", "--grid", "0.1,20"], "grid[1] must be a learning rate in (0, 10], got 20.0"),
         (["bench", "--task", "digits", "--methods", "sgd"], "method must be one of"),
+        (["bench", "--task", "digits", "--budgets", "60"], "--budgets only applies with --study"),
+        (["bench", "--study", "--methods", "constant"], "--study runs its own budgets, grid and methods"),
+        (["bench", "--study", "--budgets", "60,x"], "--budgets must be whole numbers like 120,240"),
+        (["bench", "--task", "digits", "--peak", "0.01"], "--peak only applies with --cooldowns"),
     ],
 )
 def test_cli_errors_are_one_line_and_exit_2(argv: list[str], words: str, capsys: pytest.CaptureFixture[str],
