@@ -136,10 +136,12 @@ PYTHON_ONLY = {"function": _function}
 
 
 def required_names() -> set[str]:
-    """Every name the gallery must show: each kind in the registry, and warmup_stable_decay."""
+    """Every name the gallery must show: each native kind in the registry (not a dialect's own
+    shapes, such as glideslope.timm's), and warmup_stable_decay."""
     from glideslope.schedule import REGISTRY
 
-    return set(REGISTRY) | {"warmup_stable_decay"}
+    native = {k for k, cls in REGISTRY.items() if not cls.__module__.startswith("glideslope.timm")}
+    return native | {"warmup_stable_decay"}
 
 
 def build(entry: Entry) -> Any:

@@ -318,7 +318,7 @@ class CosineRestarts(Schedule):
 
     def _cycle_start(self, i: Any, xp: Any) -> Any:
         m, p = self.period_mult, self._p
-        return p * i if m == 1.0 else p * (xp.power(m, i) - 1.0) / (m - 1.0)
+        return p * i if m == 1.0 else p * ((xp.power(m, i) - 1.0) / (m - 1.0))
 
     def _length(self) -> float | None:
         if self._p is None:

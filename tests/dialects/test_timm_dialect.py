@@ -110,7 +110,9 @@ def timm_float_artefact(name: str, kw: dict[str, Any], t: int) -> bool:
     """Whether timm's number at step ``t`` comes from a floating-point artefact that we do not
     copy: a cycle index that exact arithmetic contradicts (cosine, poly, tanh), or ``t // decay_t``
     (the floor of the exact quotient of a fractional ``decay_t``) differing from
-    ``floor(t / decay_t)``, e.g. ``9 // 0.9 == 9.0`` while ``9 / 0.9 == 10.0`` (step)."""
+    ``floor(t / decay_t)``, e.g. ``9 // 0.9 == 9.0`` while ``9 / 0.9 == 10.0``, or a quotient
+    within an ulp of a whole number, which the engine snaps to it so that every backend
+    floors it alike (``1 / 0.5000000000000001`` counts as 2) (step)."""
     w = kw.get("warmup_t", 0)
     if t < w:
         return False
@@ -118,7 +120,9 @@ def timm_float_artefact(name: str, kw: dict[str, Any], t: int) -> bool:
     tc = t - w if prefix else t
     if name == "StepLRScheduler":
         d = kw["decay_t"]
-        return bool(tc // d != math.floor(tc / d))
+        q = tc / d
+        near_whole = q >= 1 and abs(q - round(q)) <= 1e-15 * round(q)
+        return bool(tc // d != math.floor(q) or near_whole)
     mul = kw.get("cycle_mul", 1.0)
     if name in ("CosineLRScheduler", "PolyLRScheduler", "TanhLRScheduler") and mul != 1:
         return timm_cycle_index(tc, kw["t_initial"], mul) != exact_cycle_index(tc, kw["t_initial"], mul)
