@@ -8,28 +8,20 @@
 
 from .analysis import area, extremes, first_crossing, jumps, mean, phase_table
 from .compose import (
-    Clamp,
     Maximum,
     Minimum,
     Product,
-    Repeat,
     Scale,
     Sequence,
-    Shift,
-    Stretch,
     Sum,
     Warmup,
     add,
-    clamp,
     join,
     maximum,
     minimum,
     product,
-    repeat,
     scale,
     sequence,
-    shift,
-    stretch,
     warmup,
     warmup_stable_decay,
     wsd,
@@ -47,6 +39,7 @@ from .cycles import (
 )
 from .finder import LRFinderResult, find_lr
 from .noise import Noise, noise
+from .piecewise import MultiStep, PiecewiseConstant, Step, multistep, piecewise_constant, step
 from .plateau import ReduceOnPlateau
 from .recommend import Recommendation, recommend
 from .schedule import Phase, Schedule
@@ -59,12 +52,9 @@ from .shapes import (
     Interpolate,
     InverseSqrt,
     Linear,
-    MultiStep,
-    PiecewiseConstant,
     Polynomial,
     Rex,
     SlantedTriangular,
-    Step,
     Tanh,
     constant,
     cooldown,
@@ -74,15 +64,13 @@ from .shapes import (
     interpolate,
     inverse_sqrt,
     linear,
-    multistep,
-    piecewise_constant,
     polynomial,
     rex,
     slanted_triangular,
-    step,
     tanh,
 )
 from .timing import UnboundScheduleError
+from .transforms import Clamp, Repeat, Shift, Stretch, clamp, repeat, shift, stretch
 
 __version__ = "0.1.0"
 

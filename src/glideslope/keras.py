@@ -42,14 +42,15 @@ import math
 from typing import Any, ClassVar
 
 from . import _validate as v
-from .compose import Stretch
 from .config import from_config
 from .cycles import CosineRestarts
 from .keras_callbacks import ReduceLROnPlateau, import_keras
 from .keras_shapes import InverseTime, PolynomialCycle
+from .piecewise import PiecewiseConstant
 from .schedule import Schedule
-from .shapes import Cosine, Exponential, Linear, PiecewiseConstant, Polynomial
+from .shapes import Cosine, Exponential, Linear, Polynomial
 from .timing import UnboundScheduleError
+from .transforms import Stretch
 
 keras = import_keras()
 ops = keras.ops

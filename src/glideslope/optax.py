@@ -45,11 +45,13 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import _validate as v
-from .compose import Clamp, Sequence, Shift, join
+from .compose import Sequence, join
 from .optax_plateau import PlateauState, plateau, reduce_on_plateau
+from .piecewise import PiecewiseConstant
 from .schedule import Schedule
-from .shapes import Constant, Cosine, Exponential, Function, Linear, PiecewiseConstant, Polynomial
+from .shapes import Constant, Cosine, Exponential, Function, Linear, Polynomial
 from .timing import UnboundScheduleError
+from .transforms import Clamp, Shift
 
 __all__ = [
     "PlateauState",

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 from ..compose import Warmup, warmup_stable_decay
 from ..cycles import one_cycle, one_cycle_momentum
+from ..piecewise import multistep
 from ..schedule import Schedule
-from ..shapes import constant, cooldown, cosine, linear, multistep
+from ..shapes import constant, cooldown, cosine, linear
 
 #: The optimizers a method can use: name -> (import name, class) of the package providing it.
 OPTIMIZERS: dict[str, tuple[str, str]] = {

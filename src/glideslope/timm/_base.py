@@ -22,8 +22,9 @@ from typing import Any, ClassVar
 
 from .. import _validate as v
 from .._optional import require
-from ..compose import Shift, Warmup
+from ..compose import Warmup
 from ..schedule import Schedule
+from ..transforms import Shift
 
 NOISE_TYPES = ("normal", "uniform")
 

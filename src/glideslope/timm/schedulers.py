@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _validate as v
-from ..compose import Maximum, Sequence, Stretch
+from ..compose import Maximum, Sequence
 from ..cycles import CosineRestarts
+from ..piecewise import MultiStep, PiecewiseConstant, Step
 from ..schedule import Schedule
 from ..shapes import (
     Constant,
@@ -23,11 +24,9 @@ from ..shapes import (
     Exponential,
     Function,
     InverseSqrt,
-    MultiStep,
-    PiecewiseConstant,
     Polynomial,
-    Step,
 )
+from ..transforms import Stretch
 from ._base import Scheduler, count
 from ._shapes import HalfTanh, InversePower, PowerDecay, Restarts
 

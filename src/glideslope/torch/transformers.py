@@ -15,7 +15,7 @@ from typing import Any
 
 from torch.optim import Optimizer
 
-from .. import compose, cycles, shapes
+from .. import compose, cycles, shapes, transforms
 from ..schedule import Schedule
 from .native import ScheduleLR
 from .plateau import ReduceLROnPlateau
@@ -64,8 +64,8 @@ def _warmup(w: int) -> Schedule | None:
 
 def _wave(half: float, low: float = 0.0) -> Schedule:
     """The unclamped cosine wave ``low + (1 - low) * (1 + cos(pi * t / half)) / 2``."""
-    unit = compose.repeat(shapes.cosine(1.0, low, 1) >> shapes.cosine(low, 1.0, 1))
-    return unit if half == 1 else compose.stretch(unit, factor=half)
+    unit = transforms.repeat(shapes.cosine(1.0, low, 1) >> shapes.cosine(low, 1.0, 1))
+    return unit if half == 1 else transforms.stretch(unit, factor=half)
 
 
 def _make(optimizer: Optimizer, s: Schedule, last_epoch: int) -> ScheduleLR:
@@ -136,7 +136,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     if d % c == 0:
         restarts: Schedule = cycles.cosine_restarts(1.0, 0.0, d // c, limit=c)
     else:
-        restarts = compose.stretch(cycles.cosine_restarts(1.0, 0.0, 1, limit=c), factor=d / c)
+        restarts = transforms.stretch(cycles.cosine_restarts(1.0, 0.0, 1, limit=c), factor=d / c)
     return _make(optimizer, _seq(_warmup(w), restarts), last_epoch)
 
 
@@ -227,7 +227,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
             wr = float(warmup_lr_rate)
             warm = shapes.linear(wr, wr + (1.0 - wr) * w / max(1, w - 1), w)
     half = max(1, n - w) / (2 * float(num_cycles))
-    return _make(optimizer, _seq(warm, compose.shift(_wave(half, r), -1)), last_epoch)
+    return _make(optimizer, _seq(warm, transforms.shift(_wave(half, r), -1)), last_epoch)
 
 
 def get_wsd_schedule(
