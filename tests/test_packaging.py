@@ -144,6 +144,30 @@ def test_yaml_without_pyyaml_names_the_extra(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("blocked", "code", "expected"),
+    [
+        ("torch", "import glideslope.torch", 'glideslope.torch needs torch, which is not installed: pip install "glideslope[torch]"'),
+        ("matplotlib", "import glideslope as gs\ngs.cosine(steps=9).plot()",
+         'plotting a schedule needs matplotlib, which is not installed: pip install "glideslope[plot]"'),
+    ],
+)
+def test_a_missing_framework_names_its_extra(blocked: str, code: str, expected: str) -> None:
+    block = textwrap.dedent(
+        f"""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == {blocked!r}:
+                    raise ModuleNotFoundError("blocked for this test", name=name)
+        sys.meta_path.insert(0, Block())
+        try:
+        """
+    ) + textwrap.indent(code, "    ") + "\nexcept ImportError as e:\n    print(type(e).__name__, e)\n"
+    out = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == f"MissingExtraError {expected}"
+
+
 def test_every_extra_a_message_names_exists() -> None:
     """Each ``extra="..."`` passed to require() in the package is an extra pyproject.toml declares."""
     import tomllib

@@ -13,17 +13,15 @@ import math
 import textwrap
 from typing import Any
 
+from ._optional import require
+
 
 def plot_result(result: Any, path: str | None = None, ax: Any = None) -> Any:
     """Draw ``result`` (an LRFinderResult) on ``ax`` (a new figure if None); save to ``path``."""
-    try:
-        import matplotlib
-
-        if ax is None and path is not None:
-            matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("LRFinderResult.plot needs matplotlib: pip install matplotlib") from exc
+    matplotlib = require("matplotlib", extra="plot", feature="LRFinderResult.plot")
+    if ax is None and path is not None:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.0, 4.4))

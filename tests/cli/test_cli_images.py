@@ -157,7 +157,7 @@ def test_without_matplotlib_plot_says_how_to_install_it() -> None:
         "import sys\n"
         "class Block:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] == 'matplotlib': raise ImportError('blocked')\n"
+        "        if name.split('.')[0] == 'matplotlib': raise ModuleNotFoundError('blocked', name=name)\n"
         "sys.meta_path.insert(0, Block())\n"
         "import glideslope as gs\n"
         "assert gs.cosine(steps=10)._repr_svg_().startswith('<svg')\n"
@@ -168,10 +168,10 @@ def test_without_matplotlib_plot_says_how_to_install_it() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert "pip install glideslope[plot]" in proc.stdout
+    assert 'pip install "glideslope[plot]"' in proc.stdout
     env_code = code.replace("import glideslope as gs\n", "from glideslope.cli import main\nsys.exit(main(['plot', 'cosine(steps=9)', '-o', 'x.png']))\n")
     proc = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1 and "pip install glideslope[plot]" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 1 and 'pip install "glideslope[plot]"' in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_import_glideslope_imports_neither_numpy_nor_matplotlib() -> None:

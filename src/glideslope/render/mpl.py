@@ -9,19 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._optional import require
 from ..schedule import Schedule
 from ._sample import boundaries, evaluate, horizon, steps_for
 
-INSTALL_HINT = "pip install glideslope[plot]"
-
 
 def require_matplotlib() -> Any:
-    """Import matplotlib, or raise ImportError saying how to install it."""
-    try:
-        import matplotlib
-    except ImportError:
-        raise ImportError(f"plotting a schedule needs matplotlib: {INSTALL_HINT}") from None
-    return matplotlib
+    """Import matplotlib, or raise MissingExtraError (an ImportError) naming the plot extra."""
+    return require("matplotlib", extra="plot", feature="plotting a schedule")
 
 
 def plot_schedule(

@@ -13,6 +13,10 @@ Importing this module imports torch; ``import glideslope`` never does. Under the
 (that module imports transformers).
 """
 
+from .._optional import require
+
+require("torch", extra="torch", feature="glideslope.torch")  # one line naming the extra, not a traceback
+
 from ._base import LRScheduler
 from .convert import UnreadableSchedulerError, from_torch
 from .native import ScheduleLR
