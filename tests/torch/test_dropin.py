@@ -281,3 +281,14 @@ def test_no_value_tables_in_an_instance() -> None:
         s.step()
     sizes = [len(v) for v in s.__dict__.values() if isinstance(v, (list, tuple, dict))]
     assert max(sizes) <= len(s.optimizer.param_groups)
+
+
+def test_plateau_schedule_after_the_user_raises_the_lr() -> None:
+    """A learning rate raised by hand above the initial one is the controller's new base
+    (scale 1), not a scale above 1 that the controller would refuse."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    opt.param_groups[0]["initial_lr"] = 0.1
+    sched = G.ReduceLROnPlateau(opt, patience=0)
+    opt.param_groups[0]["lr"] = 0.5
+    ctl = sched.schedule
+    assert ctl.scale == 1.0 and ctl.base == 0.5

@@ -173,7 +173,7 @@ class ReduceLROnPlateau(LRScheduler):
         """The engine's :class:`glideslope.ReduceOnPlateau` controller in this scheduler's
         settings and state, for param group 0 (its value is that group's learning rate)."""
         g = self.optimizer.param_groups[0]
-        base = as_float(g.get("initial_lr", g["lr"]))
+        base = max(as_float(g.get("initial_lr", g["lr"])), as_float(g["lr"]))  # a raised lr is the new base
         ctl = ReduceOnPlateau(
             mode=self.mode, factor=float(self.factor), patience=int(self.patience), threshold=float(self.threshold),
             threshold_mode=self.threshold_mode, cooldown=int(self.cooldown), min_value=float(self.min_lrs[0]),
