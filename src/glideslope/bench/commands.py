@@ -36,7 +36,7 @@ def _lr(text: str) -> float:
 
 _EXAMPLES = """\
 examples:
-  glideslope bench                                  # the main job: charlm, {steps} steps, ~5 min on 2 idle cores
+  glideslope bench                                  # the main job: charlm, {steps} steps, ~3 min on 2 idle cores
   glideslope bench --task digits --seeds 2          # seconds: a smoke run
   glideslope bench --methods warmup-cosine,prodigy --steps 480
   glideslope bench --study                          # the budget-scaling study (hours on 2 cores)
