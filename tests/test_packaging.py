@@ -205,3 +205,25 @@ def test_readme_links_point_at_files_and_headings_that_exist() -> None:
             assert target[1:] in anchors, f"README links to a missing heading: {target}"
         else:
             assert (ROOT / target.split("#")[0]).exists(), f"README links to a missing file: {target}"
+
+
+@pytest.mark.parametrize("command", ["bench", "find"])
+def test_bench_and_find_without_numpy_name_the_bench_extra(command: str) -> None:
+    code = textwrap.dedent(
+        f"""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "numpy":
+                    raise ModuleNotFoundError("blocked for this test", name=name)
+        sys.meta_path.insert(0, Block())
+        from glideslope.cli import main
+        sys.exit(main([{command!r}]))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip() == (
+        f'glideslope {command}: error: glideslope {command} needs numpy, which is not installed: '
+        'pip install "glideslope[bench]"'
+    )

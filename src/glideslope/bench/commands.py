@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._optional import require
 from ..cli import CommandError
 
 
@@ -130,8 +131,15 @@ def _budgets(text: str | None) -> tuple[int, ...]:
     return out
 
 
+def require_bench(feature: str) -> None:
+    """NumPy and torch, or one line naming the ``bench`` extra (not the ``numpy`` one)."""
+    for module in ("numpy", "torch"):
+        require(module, extra="bench", feature=feature)
+
+
 def run_bench(args: argparse.Namespace) -> int:
     """The ``bench`` command."""
+    require_bench("glideslope bench")
     from . import report
     from .tasks import TaskUnavailable, get_task
 

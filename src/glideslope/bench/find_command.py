@@ -111,6 +111,9 @@ def task_sweep(task: Any, seed: int, **find_kwargs: Any) -> Any:
 
 def run_find(args: argparse.Namespace) -> int:
     """The ``find`` command."""
+    from .commands import require_bench
+
+    require_bench("glideslope find")
     import torch
 
     from .tasks import TaskUnavailable, get_task
