@@ -153,12 +153,6 @@ class CosineLRScheduler(_Cycles):
             return Constant(self.lr_min)
         if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain cosine, then lr_min
             return Cosine(start=base, end=self.lr_min, steps=self.t_initial)
-        if self.cycle_mul != 1.0:
-            # the engine's CosineRestarts computes a cycle start as p * (m**i - 1) / (m - 1),
-            # which can land one ulp above an exact restart (t_initial=7, cycle_mul=2.4288...:
-            # step 7 gives lr_min instead of the peak); Restarts computes it exactly there
-            unit = Cosine(start=1.0, end=0.0, steps=self.t_initial)
-            return self._cycled(base, unit, self.k_decay)
         return CosineRestarts(
             start=base,
             end=self.lr_min,
