@@ -263,8 +263,9 @@ def warn(args: argparse.Namespace, message: str) -> None:
 def _short(spec: str, n: int = 70) -> str:
     if spec.strip() == "-":
         return "'-' (standard input)"
-    text = _one_line(spec)
-    return repr(text if len(text) <= n else text[: n - 3] + "...")
+    from .spec import clip_middle
+
+    return repr(clip_middle(spec, n))
 
 
 def _describe(exc: BaseException) -> str:

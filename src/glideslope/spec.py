@@ -78,6 +78,16 @@ def _clip(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+def clip_middle(text: str, n: int = 80) -> str:
+    """``text`` on one line, at most ``n`` characters, cut in the middle so that both ends show
+    (a long path keeps its file name)."""
+    text = _one_line(text)
+    if len(text) <= n:
+        return text
+    head = (n - 3) // 3
+    return text[:head] + "..." + text[len(text) - (n - 3 - head):]
+
+
 class _Evaluator:
     """Walks the parsed expression, building values for the allowed nodes only."""
 
@@ -385,7 +395,7 @@ def load_spec(text: str) -> Schedule:
     if not looks_like_path(text):
         return parse_spec(text)
     path = Path(text.strip())
-    name = _clip(repr(str(path)), 80)
+    name = clip_middle(repr(str(path)), 80)
     if not path.is_file():
         raise SpecError(f"no such config file: {name}")
     try:

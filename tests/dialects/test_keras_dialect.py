@@ -73,7 +73,18 @@ steps = st.one_of(st.integers(1, 120), st.integers(2, 120).map(lambda n: n + 0.5
 @given(lr, steps, st.floats(0.5, 1.5), st.booleans())
 @settings(max_examples=12)
 def test_exponential_decay(i: float, n: float, rate: float, stair: bool) -> None:
-    assert_parity("ExponentialDecay", i, n, rate, stair, rtol=5e-5)
+    assert_parity("ExponentialDecay", i, n, rate, stair, rtol=5e-5, steps=off_the_stairs(n, stair))
+
+
+def off_the_stairs(n: float, stair: bool) -> np.ndarray:
+    """The steps to compare a staircase at: under jax.vmap XLA computes Keras's float32
+    ``floor(t / n)`` as ``floor(t * (1/n))``, one stair late exactly at a multiple of ``n``
+    (Keras's eager call, and ours, give the next stair there; keras_backend_worker.py compares
+    eager calls, multiples included)."""
+    if not stair:
+        return STEPS
+    q = STEPS / n
+    return STEPS[np.abs(q - np.round(q)) > 1e-9]
 
 
 @given(st.lists(st.integers(0, 350), min_size=1, max_size=4, unique=True), st.data())
@@ -92,7 +103,7 @@ def test_polynomial_decay(i: float, n: int, end: float, power: float, cycle: boo
 @given(lr, steps, st.floats(0.0, 3.0), st.booleans())
 @settings(max_examples=12)
 def test_inverse_time_decay(i: float, n: float, rate: float, stair: bool) -> None:
-    assert_parity("InverseTimeDecay", i, n, rate, stair)
+    assert_parity("InverseTimeDecay", i, n, rate, stair, steps=off_the_stairs(n, stair))
 
 
 @given(lr, st.integers(1, 300), st.floats(0.0, 0.9), st.one_of(st.none(), lr), st.integers(0, 100))
