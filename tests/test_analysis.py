@@ -71,6 +71,20 @@ def test_plateau_state_dict_round_trip_resumes_exactly() -> None:
     assert scales[-1] < 1.0
 
 
+def test_plateau_resumes_after_its_scale_underflowed_to_zero() -> None:
+    # factor 0.1, min_value 0 and eps 0: about 324 reductions take the scale below the smallest float
+    ctl = gs.ReduceOnPlateau(factor=0.1, patience=0, min_value=0.0, eps=0.0)
+    ctl.update(1.0)
+    for _ in range(400):
+        ctl.update(2.0)
+    assert ctl.scale == 0.0
+    again = gs.ReduceOnPlateau(factor=0.1, patience=0, min_value=0.0, eps=0.0)
+    again.load_state_dict(json.loads(json.dumps(ctl.state_dict())))
+    assert again.scale == 0.0 and again.state_dict() == ctl.state_dict()
+    with pytest.raises(ValueError, match="scale"):
+        again.load_state_dict({**ctl.state_dict(), "scale": -1e-300})
+
+
 def test_plateau_modes_and_thresholds() -> None:
     mx = gs.ReduceOnPlateau(mode="max", patience=0, threshold=0.1, threshold_mode="abs")
     mx.update(1.0)

@@ -121,7 +121,8 @@ class ReduceOnPlateau:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output, checked first: ``scale`` finite in (0, 1], the
+        """Restore :meth:`state_dict` output, checked first: ``scale`` in [0, 1] (0 once it has underflowed: some 324 reductions by 0.1
+        with ``min_value=0`` and ``eps=0``), the
         counters ints >= 0, ``best`` a number (infinite before any metric, never NaN).
         Nothing changes when a value is refused (ValueError/TypeError naming it)."""
         if not isinstance(state, dict):
@@ -134,7 +135,7 @@ class ReduceOnPlateau:
             best = v.real("state['best']", best) if isinstance(best, int) else best  # 10**400: too large
         if isinstance(best, bool) or not isinstance(best, (int, float)) or best != best:
             raise ValueError(f"state['best'] must be a number (inf before any metric), got {v.short(best)}")
-        scale = v.between("state['scale']", state["scale"], 0.0, 1.0, low_open=True)
+        scale = v.between("state['scale']", state["scale"], 0.0, 1.0)
         counters = {
             k: v.integer(f"state[{k!r}]", state.get(k, 0), minimum=0)
             for k in ("num_bad", "cooldown_counter", "updates", "reductions")
