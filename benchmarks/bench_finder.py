@@ -4,9 +4,10 @@ For each bench task (digits, fashion, charlm) and seed 0..4 at the task's defaul
 
 1. the range test with :func:`glideslope.find_lr`'s defaults on the task's model (AdamW, the
    seed's training batches; the same loop as ``glideslope find``), and
-   :func:`glideslope.recommend` for the budget: warmup 5%, linear decay to 0, peak = the
+   :func:`glideslope.recommend` for the budget: its default schedule (5% warmup, then WSD with
+   a 1-sqrt cooldown over the last 20%), peak = the
    finder's default suggestion (``knee``);
-2. a grid of peaks at 2x spacing for that same schedule (warmup 5%, linear to 0), same seed;
+2. a grid of peaks at 2x spacing for that same schedule, same seed;
    the grid-best peak has the lowest final loss on the task's *validation* split;
 3. one run at the recommended peak.
 
@@ -37,7 +38,7 @@ from typing import Any
 
 import glideslope as gs
 from glideslope.finder import LRFinderResult, find_lr
-from glideslope.recommend import build_schedule
+from glideslope.recommend import DEFAULT_SHAPE, build_schedule
 
 GRIDS = {
     "digits": (0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256),
@@ -101,7 +102,7 @@ def replay(losses: list[float], total_steps: int) -> LRFinderResult:
 
 
 def train_run(task_name: str, seed: int, steps: int, peak: float) -> float:
-    """AdamW, lr = the recommended shape at ``peak`` (5% warmup, linear to 0); the final loss
+    """AdamW, lr = the recommended schedule at ``peak`` (5% warmup, :data:`DEFAULT_SHAPE`); the final loss
     on the validation split (inf if the training loss became non-finite)."""
     import torch
     from glideslope.bench.tasks import get_task
@@ -110,7 +111,7 @@ def train_run(task_name: str, seed: int, steps: int, peak: float) -> float:
     torch.set_num_threads(1)
     model = task.model(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=peak, weight_decay=task.weight_decay)
-    s = build_schedule(peak, max(1, round(0.05 * steps)), "linear", steps)
+    s = build_schedule(peak, max(1, round(0.05 * steps)), DEFAULT_SHAPE, steps)
     for t in range(steps):
         x, y = task.batch(seed, t)
         for g in opt.param_groups:
@@ -144,7 +145,7 @@ def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = 
             res.plot(str(plot_dir / f"finder-{task_name}.png"))
 
         def val(peak: float, seed: int = seed) -> float:
-            kk = _key(kind="run", task=task_name, seed=seed, steps=steps, peak=f"{peak:.6g}", shape="linear")
+            kk = _key(kind="run", task=task_name, seed=seed, steps=steps, peak=f"{peak:.6g}", shape=DEFAULT_SHAPE)
             r = cache.get(kk)
             if r is None:
                 t0 = time.perf_counter()
@@ -226,8 +227,8 @@ def report(rows: list[dict[str, Any]]) -> str:
         "# The LR finder's default pick against the grid-best peak",
         "",
         "Produced by `benchmarks/bench_finder.py`. Pick: `glideslope.recommend(find_lr(...), total_steps)`'s "
-        "peak (the finder's default suggestion, `knee`), for the schedule it recommends (5% warmup, linear "
-        "decay to 0). Grid-best: the peak with the lowest final validation loss for that schedule on the same "
+        "peak (the finder's default suggestion, `knee`), for the schedule it recommends (5% warmup, then "
+        f"`{DEFAULT_SHAPE}`: hold, then a 1-sqrt cooldown over the last 20%). Grid-best: the peak with the lowest final validation loss for that schedule on the same "
         "seed (2x grid; regression: quarter-decade grid, loss averaged over 2 data orders). Target: the pick "
         "within a factor of 3 of the grid-best peak.",
         "",
@@ -265,8 +266,8 @@ def budget_report(cache: Cache, seeds: int) -> str:
     rows += [r for n in (80, 160, 640) for r in regression_rows(seeds, n)]
     lines = ["", "## Does the best peak move with the run's length?", "",
              "The pick is the knee, raised (x sqrt(2S/T), at most x2) only for runs shorter than twice "
-             "the range test's S steps (the regression at 80 and 160 steps). Grid-best peak of warmup + "
-             "linear to 0 per budget (charlm: seeds 0-1, peaks 0.004/0.008/0.016; regression: 5 seeds, "
+             "the range test's S steps (the regression at 80 and 160 steps). Grid-best peak of the "
+             f"recommended schedule (`{DEFAULT_SHAPE}`) per budget (charlm: seeds 0-1, peaks 0.004/0.008/0.016; regression: 5 seeds, "
              "quarter-decade grid 0.001 .. 0.56):", "",
              "| task | steps | grid-best peaks (per seed) | picks | pick / best | loss gap at the pick |",
              "|---|---|---|---|---|---|"]

@@ -21,25 +21,29 @@ def _curve(edge: float = 0.1):  # type: ignore[no-untyped-def]
     return find_lr(step)
 
 
-def test_the_default_schedule_is_warmup_then_linear_decay_to_zero_at_the_knee() -> None:
+def test_the_default_schedule_is_warmup_stable_then_1_sqrt_cooldown_at_the_knee() -> None:
     res = _curve()
     rec = gs.recommend(res, 1000)
     assert isinstance(rec, Recommendation)
     assert rec.peak == float(f"{res.suggestions['knee'].lr:.3g}")
-    assert (rec.warmup_steps, rec.shape, rec.total_steps) == (50, "linear", 1000)
+    assert (rec.warmup_steps, rec.shape, rec.total_steps) == (50, "1-sqrt", 1000)
     s = rec.schedule
     assert s(0) == 0.0 and s(25) == pytest.approx(rec.peak / 2) and s(50) == pytest.approx(rec.peak)
-    assert s(525) == pytest.approx(rec.peak / 2) and s(1000) == 0.0 and s(5000) == 0.0
+    # held until the last 20%, then peak * (1 - sqrt(p)) down to 0
+    assert s(500) == s(800) == pytest.approx(rec.peak)
+    assert s(850) == pytest.approx(rec.peak * (1 - 0.25 ** 0.5)) and s(1000) == 0.0 and s(5000) == 0.0
     assert max(s(t) for t in range(1001)) == pytest.approx(rec.peak)
     assert set(rec.reasons) == {"peak", "warmup", "shape"}
-    assert "knee" in rec.reasons["peak"] and "5%" in rec.reasons["warmup"] and "linear" in rec.reasons["shape"]
+    assert "knee" in rec.reasons["peak"] and "5%" in rec.reasons["warmup"] and "1-sqrt" in rec.reasons["shape"]
+    assert "budget study" in rec.reasons["shape"] and "budget study" in rec.reasons["peak"]
     assert str(rec).splitlines()[0] == f"recommended schedule for 1000 steps: {rec.spec}"
 
 
 def test_the_spec_rebuilds_the_schedule_and_the_dict_is_json() -> None:
     rec = gs.recommend(_curve(), 240)
     assert parse_spec(rec.spec) == rec.schedule
-    assert rec.spec == "warmup(steps=12) >> linear(start=" + repr(rec.peak) + ", steps=228)"
+    assert rec.spec == (f"warmup(steps=12) >> constant(value={rec.peak!r}, steps=180) >> "
+                        f"cooldown(start={rec.peak!r}, steps=48, shape='1-sqrt')")
     data = json.loads(json.dumps(rec.to_dict()))
     assert data["spec"] == rec.spec and data["peak"] == rec.peak and data["total_steps"] == 240
 
@@ -60,7 +64,7 @@ def test_overrides_say_so_in_the_reasons() -> None:
     rec = gs.recommend(_curve(), 400, peak=3e-3, warmup="10%")
     assert rec.peak == 3e-3 and rec.warmup_steps == 40
     assert rec.reasons["peak"] == "0.003, as given" and rec.reasons["warmup"] == "40 steps, as given"
-    assert gs.recommend(_curve(), 400, warmup=0).spec.startswith("linear(")
+    assert gs.recommend(_curve(), 400, warmup=0).spec.startswith("constant(")
 
 
 def test_the_pick_follows_the_curve() -> None:

@@ -88,7 +88,7 @@ def register(sub: Any) -> None:
     p.add_argument("--evals", type=_positive_int("--evals"), help="validation evaluations per run")
     p.add_argument("--study", action="store_true",
                    help="instead: the budget-scaling study on charlm (see docs/budget-study.md)")
-    p.add_argument("--budgets", help="step budgets of --study, comma-separated (default 60,120,240,480)")
+    p.add_argument("--budgets", help="step budgets of --study, comma-separated (default 60,120,240,480,960,1920)")
     p.add_argument("--cooldowns", action="store_true",
                    help="instead: WSD cooldowns branched at 25/50/75/100%% of one constant run vs cosine runs")
     p.add_argument("--peak", type=_lr, help="peak LR of --cooldowns (default: the middle of the task's grid)")

@@ -2,7 +2,7 @@
 and how close do the tuning-free methods come to a full grid search?
 
 charlm at several step budgets; at each, the gridded schedules (warmup-constant,
-warmup-cosine, linear-to-zero, WSD 1-sqrt) and schedule-free AdamW each run a 5-point LR grid
+warmup-cosine, linear-to-zero, WSD 1-sqrt) and schedule-free AdamW each run a 6-point LR grid
 at 2x spacing on the selection seed, then every method runs at its chosen peak on the
 reporting seeds, beside the tuning-free contenders (finder + recommended, schedule-free at
 the recommended peak, Prodigy, D-Adaptation Adam). Everything shares one results file, so the
@@ -22,10 +22,11 @@ from typing import Any
 
 from .runner import BenchConfig, BenchOutcome, run_many
 
-#: The study's step budgets (charlm steps of 16 x 64 characters), sized for a shared 2-core machine.
-BUDGETS = (60, 120, 240, 480)
-#: The LR grid: 5 points at 2x spacing.
-GRID = (1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2)
+#: The study's step budgets (charlm steps of 16 x 64 characters): 60 to 1920, doubling.
+BUDGETS = (60, 120, 240, 480, 960, 1920)
+#: The LR grid: 6 points at 2x spacing (0.032 was added when 0.016, the top of the first
+#: 5-point grid, won at 480 steps).
+GRID = (1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2)
 #: Gridded contenders.
 GRIDDED = ("warmup-constant", "warmup-cosine", "linear-to-zero", "wsd-1-sqrt", "schedule-free")
 #: Zero- or low-tuning contenders.
