@@ -63,8 +63,8 @@ COOLDOWN_FRACTION = 0.2
 _DEFAULT_SHAPE_REASON = (
     "warmup-stable-decay with a 1-sqrt cooldown over the last 20%: in the budget study "
     "(docs/budget-study.md: charlm at 60 to 1920 steps, each schedule at its grid-best peak, "
-    "5 paired test seeds) it was the best AdamW schedule at every budget, 0.7-4% ahead of "
-    "linear decay to zero and 1-5% ahead of cosine, and its best peak stayed near the "
+    "5 paired test seeds) it was the best AdamW schedule at every budget, 0.3-4% ahead of "
+    "linear decay to zero and 0.7-5% ahead of cosine, and its best peak stayed near the "
     "finder's knee; on Fashion-MNIST at 300 steps it was also ahead, at 1500 steps linear "
     "decay was (old protocol, docs/benchmark.md). Its stable phase can be resumed or extended "
     "without knowing the end in advance"
