@@ -524,7 +524,7 @@ def test_plateau_load_state_dict_validates_and_changes_nothing_when_it_refuses()
     ctl.update(1.0)
     good = ctl.state_dict()
     for key, bad, exc in (
-        ("scale", 0.0, ValueError), ("scale", 1.5, ValueError), ("scale", math.nan, ValueError),
+        ("scale", -1e-300, ValueError), ("scale", 1.5, ValueError), ("scale", math.nan, ValueError),
         ("scale", math.inf, ValueError), ("scale", -0.5, ValueError), ("scale", "0.5", TypeError),
         ("num_bad", -1, ValueError), ("cooldown_counter", -3, ValueError), ("updates", -1, ValueError),
         ("reductions", 2.5, TypeError), ("num_bad", True, TypeError), ("best", math.nan, ValueError),

@@ -121,8 +121,8 @@ class ReduceOnPlateau:
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output, checked first: ``scale`` in [0, 1] (0 once it has underflowed: some 324 reductions by 0.1
-        with ``min_value=0`` and ``eps=0``), the
+        """Restore :meth:`state_dict` output, checked first: ``scale`` in [0, 1] (0 once it has
+        underflowed: some 324 reductions by 0.1 with ``min_value=0`` and ``eps=0``), the
         counters ints >= 0, ``best`` a number (infinite before any metric, never NaN).
         Nothing changes when a value is refused (ValueError/TypeError naming it)."""
         if not isinstance(state, dict):
