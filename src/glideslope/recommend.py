@@ -65,9 +65,9 @@ _DEFAULT_SHAPE_REASON = (
     "(docs/budget-study.md: charlm at 60 to 1920 steps, each schedule at its grid-best peak, "
     "5 paired test seeds) it was the best AdamW schedule at every budget, 0.3-4% ahead of "
     "linear decay to zero and 0.7-5% ahead of cosine, and its best peak stayed near the "
-    "finder's knee; on Fashion-MNIST at 300 steps it was also ahead, at 1500 steps linear "
-    "decay was (old protocol, docs/benchmark.md). Its stable phase can be resumed or extended "
-    "without knowing the end in advance"
+    "finder's knee. It holds the peak longer than linear decay, so it is more sensitive to a "
+    "peak set too high: on the small digits and Fashion-MNIST tasks the knee is 1.5-2x its "
+    "best peak, and shape='linear' did better there (docs/finder.md)"
 )
 
 
