@@ -58,3 +58,18 @@ def test_study_tables_from_the_planner(tmp_path: Any) -> None:
     term = format_study_terminal(outs)
     assert term.splitlines()[0].startswith("60 steps: wsd-1-sqrt")
     assert "prodigy" in term and "% compute" in term
+
+
+def test_collect_reports_the_largest_complete_seed_count_and_skips_missing_budgets(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import glideslope.bench.study_report as sr
+
+    results = str(tmp_path / "s.jsonl")
+    methods = (*GRIDDED, "prodigy")
+    run_many(study_configs((60,), seeds=3, jobs=1, results=results, methods=methods), progress=False, run=_fake_run)
+    real = sr.study_configs
+    monkeypatch.setattr(sr, "study_configs", lambda budgets, seeds, jobs, results: real(
+        budgets, seeds, jobs=jobs, results=results, methods=methods))
+    # 60 steps has 3 seeds (not 10 or 5); 120 steps has nothing, so it is left out
+    outs = sr.collect(results, budgets=(60, 120), seeds=(10, 5, 3))
+    assert [(o.config.steps, o.config.seeds) for o in outs] == [(60, 3)]

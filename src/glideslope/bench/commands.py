@@ -78,7 +78,7 @@ def register(sub: Any) -> None:
     p.add_argument("--steps", type=_positive_int("--steps"), help="step budget per run (default: the task's)")
     p.add_argument("--grid", help="peak LRs to try, comma-separated (default: the task's, e.g. 1e-3,3e-3,1e-2)")
     p.add_argument("--seeds", type=_positive_int("--seeds"),
-                   help="reporting seeds, besides selection seed 0 (default 3; 5 with --full or --study)")
+                   help="reporting seeds, besides selection seed 0 (default 3; 5 with --full, 10 with --study)")
     p.add_argument("--methods", help="comma-separated methods (see below; default: the starred ones)")
     p.add_argument("--jobs", type=_positive_int("--jobs"), help="worker processes or Ray CPUs (default: 2)")
     p.add_argument("--ray", metavar="ADDRESS",
@@ -197,14 +197,14 @@ def run_bench(args: argparse.Namespace) -> int:
 
 def _run_study(args: argparse.Namespace) -> int:
     from . import study_report
-    from .study import RESULTS, run_study
+    from .study import RESULTS, SEEDS, run_study
 
     if args.cooldowns or args.peak is not None or args.methods or args.grid or args.steps or args.full:
         raise CommandError("--study runs its own budgets, grid and methods; it takes only "
                            "--budgets, --seeds, --jobs, --ray, --results and --no-progress")
     results = args.results or RESULTS
     budgets = _budgets(args.budgets)
-    seeds = args.seeds or 5
+    seeds = args.seeds or SEEDS
     print(f"glideslope bench --study: charlm at {', '.join(map(str, budgets))} steps, {seeds} reporting "
           "seeds: does the best schedule and peak move with the budget, and how close do tuning-free "
           "methods come to a grid search?", flush=True)

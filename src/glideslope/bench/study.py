@@ -27,6 +27,8 @@ BUDGETS = (60, 120, 240, 480, 960, 1920)
 #: The LR grid: 6 points at 2x spacing (0.032 was added when 0.016, the top of the first
 #: 5-point grid, won at 480 steps).
 GRID = (1e-3, 2e-3, 4e-3, 8e-3, 1.6e-2, 3.2e-2)
+#: Reporting seeds (seeds 1..SEEDS; the first five were run first, seeds 6-10 added later).
+SEEDS = 10
 #: Gridded contenders.
 GRIDDED = ("warmup-constant", "warmup-cosine", "linear-to-zero", "wsd-1-sqrt", "schedule-free")
 #: Zero- or low-tuning contenders.
@@ -37,7 +39,7 @@ EVALS = 4
 RESULTS = "benchmarks/results/budget-study.jsonl"
 
 
-def study_configs(budgets: tuple[int, ...] = BUDGETS, seeds: int = 5, jobs: int | None = None,
+def study_configs(budgets: tuple[int, ...] = BUDGETS, seeds: int = SEEDS, jobs: int | None = None,
                   results: str = RESULTS, ray: str | None = None,
                   methods: tuple[str, ...] = GRIDDED + TUNING_FREE) -> list[BenchConfig]:
     """One validated :class:`BenchConfig` per budget, all sharing ``results``."""
@@ -45,11 +47,11 @@ def study_configs(budgets: tuple[int, ...] = BUDGETS, seeds: int = 5, jobs: int 
                         results=results, evals=EVALS, ray=ray).validate() for b in budgets]
 
 
-def run_study(budgets: tuple[int, ...] = BUDGETS, seeds: int = 5, jobs: int | None = None,
+def run_study(budgets: tuple[int, ...] = BUDGETS, seeds: int = SEEDS, jobs: int | None = None,
               results: str = RESULTS, ray: str | None = None, progress: bool = True,
               run: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> list[BenchOutcome]:
     """Run (or resume) the study; one outcome per budget."""
     return run_many(study_configs(budgets, seeds, jobs, results, ray), progress, "study", run)
 
 
-__all__ = ["BUDGETS", "EVALS", "GRID", "GRIDDED", "RESULTS", "TUNING_FREE", "run_study", "study_configs"]
+__all__ = ["BUDGETS", "EVALS", "GRID", "GRIDDED", "RESULTS", "SEEDS", "TUNING_FREE", "run_study", "study_configs"]

@@ -13,7 +13,7 @@ from typing import Any
 from .report import _pct, grid_best, summary, tuning_free
 from .runner import BenchOutcome, run_many
 from .stats import MARGIN
-from .study import BUDGETS, GRID, GRIDDED, RESULTS, study_configs
+from .study import BUDGETS, GRID, GRIDDED, RESULTS, SEEDS, study_configs
 
 
 class _Missing(Exception):
@@ -25,7 +25,7 @@ def _refuse(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def collect(results: str = RESULTS, budgets: tuple[int, ...] = BUDGETS,
-            seeds: tuple[int, ...] = (5, 4, 3)) -> list[BenchOutcome]:
+            seeds: tuple[int, ...] = (SEEDS, 5, 4, 3)) -> list[BenchOutcome]:
     """The outcome of each budget whose runs are all in ``results``, at the largest seed
     count of ``seeds`` that is complete; budgets with missing runs are left out."""
     outs = []
