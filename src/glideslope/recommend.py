@@ -63,8 +63,8 @@ COOLDOWN_FRACTION = 0.2
 _DEFAULT_SHAPE_REASON = (
     "warmup-stable-decay with a 1-sqrt cooldown over the last 20%: in the budget study "
     "(docs/budget-study.md: charlm at 60 to 1920 steps, each schedule at its grid-best peak, "
-    "5 paired test seeds) it was the best AdamW schedule at every budget, 0.3-4% ahead of "
-    "linear decay to zero and 0.7-5% ahead of cosine, and its best peak stayed near the "
+    "10 paired test seeds) it was the best AdamW schedule at every budget, 0.3-4% ahead of "
+    "linear decay to zero and 0.6-6% ahead of cosine, and its best peak stayed near the "
     "finder's knee. It holds the peak longer than linear decay, so it is more sensitive to a "
     "peak set too high: on the small digits and Fashion-MNIST tasks the knee is 1.5-2x its "
     "best peak, and shape='linear' did better there (docs/finder.md)"
