@@ -122,7 +122,7 @@ def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, st
     Runs longer than twice the range test get the knee: the best peak does not move with
     the run's length in the measurements. In the budget study (``docs/budget-study.md``,
     charlm, budgets 60 to 1920 steps, a 2x grid) the grid-free estimate of the best peak of
-    WSD 1-sqrt stayed at 0.0033-0.0057 with the knee at 0.0043 (linear decay to zero:
+    WSD 1-sqrt stayed at 0.0034-0.0057 with the knee at 0.0043 (linear decay to zero:
     0.0054-0.0085), except at 480 steps, where every decaying schedule's best peak rose to
     about 0.015 and fell back by 960 steps; no rule of the budget alone fits that, so the
     knee is kept. On a noisy regression the best peak falls at 640 steps, but the loss is flat

@@ -73,3 +73,21 @@ def test_collect_reports_the_largest_complete_seed_count_and_skips_missing_budge
     # 60 steps has 3 seeds (not 10 or 5); 120 steps has nothing, so it is left out
     outs = sr.collect(results, budgets=(60, 120), seeds=(10, 5, 3))
     assert [(o.config.steps, o.config.seeds) for o in outs] == [(60, 3)]
+
+
+def test_a_job_shared_by_several_budgets_runs_once(tmp_path: Any) -> None:
+    # every budget of the study asks for the same range test (same seed, same key)
+    from glideslope.bench.executor import execute, load_results
+
+    calls: list[str] = []
+
+    def run(job: dict[str, Any]) -> dict[str, Any]:
+        calls.append(job["key"])
+        return {**job, "val_loss": 1.0}
+
+    results = tmp_path / "r.jsonl"
+    jobs = [{"key": "finder|seed=0"}, {"key": "run|a"}, {"key": "finder|seed=0"}]
+    recs = execute(jobs, results, 1, run=run)
+    assert calls == ["finder|seed=0", "run|a"]
+    assert set(recs) == {"finder|seed=0", "run|a"} and len(load_results(results)) == 2
+    assert len(results.read_text().splitlines()) == 2

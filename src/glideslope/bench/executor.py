@@ -136,13 +136,14 @@ def execute(
     ray: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Run the jobs not yet in ``results`` (in ``n_workers`` processes, one torch thread
-    each, or on Ray when ``ray`` is given), appending each record as it finishes; return all
-    records of ``jobs`` by key."""
+    each, or on Ray when ``ray`` is given), each key once, appending each record as it
+    finishes; return all records of ``jobs`` by key."""
     from .train import run_job
 
     fn = run or run_job
     done = load_results(results)
-    todo = [j for j in jobs if j["key"] not in done]
+    # one run per key: several configs of one study share a job (the finder on the same seed)
+    todo = list({j["key"]: j for j in jobs if j["key"] not in done}.values())
     if progress is not None:
         progress.done += len(jobs) - len(todo)
         progress.draw("(resumed)" if len(jobs) != len(todo) else "")

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .report import _pct, grid_best, summary, tuning_free
-from .runner import BenchOutcome, run_many
+from .runner import BenchOutcome, best_peak, run_many
 from .stats import MARGIN
 from .study import BUDGETS, GRID, GRIDDED, RESULTS, SEEDS, study_configs
 
@@ -87,7 +87,7 @@ def vertex_peak(records: list[dict[str, Any]]) -> float | None:
     not replace it."""
     pts = sorted((float(r["peak"]), math.inf if r.get("val_loss") is None else float(r["val_loss"]))
                  for r in records)
-    i = min(range(len(pts)), key=lambda k: (pts[k][1], pts[k][0]))
+    i = [p for p, _ in pts].index(best_peak(records))  # the grid's own choice (ties: smaller peak)
     if i == 0 or i == len(pts) - 1:
         return None
     (a, y0), (b, y1), (c, y2) = pts[i - 1], pts[i], pts[i + 1]
