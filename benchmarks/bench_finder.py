@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import glideslope as gs
-from glideslope.finder import LRFinderResult, find_lr
-from glideslope.recommend import DEFAULT_SHAPE, build_schedule
+from glideslope.tune.finder import LRFinderResult, find_lr
+from glideslope.tune.recommendation import DEFAULT_SHAPE, build_schedule
 
 GRIDS = {
     "digits": (0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256),

@@ -246,7 +246,7 @@ def draw(entry: Entry, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from glideslope.render.mpl import plot_figure
+    from glideslope.cli.render.mpl import plot_figure
 
     fig = plot_figure([(entry.expression, build(entry))], size=(4.0, 2.2), dpi=80, legend=False)
     fig.savefig(path, pil_kwargs={"optimize": True})

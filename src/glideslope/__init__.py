@@ -37,11 +37,9 @@ from .cycles import (
     one_cycle,
     one_cycle_momentum,
 )
-from .finder import LRFinderResult, find_lr
 from .noise import Noise, noise
 from .piecewise import MultiStep, PiecewiseConstant, Step, multistep, piecewise_constant, step
 from .plateau import ReduceOnPlateau
-from .recommend import Recommendation, recommend
 from .schedule import Phase, Schedule
 from .shapes import (
     Constant,
@@ -71,6 +69,7 @@ from .shapes import (
 )
 from .timing import UnboundScheduleError
 from .transforms import Clamp, Repeat, Shift, Stretch, clamp, repeat, shift, stretch
+from .tune import LRFinderResult, Recommendation, find_lr, recommend
 
 __version__ = "0.1.0"
 

@@ -521,17 +521,17 @@ class Schedule:
             return Scale(self, 1.0 / divisor)
         return NotImplemented
 
-    # -- pictures (implemented in glideslope.render; matplotlib optional) -------------------
+    # -- pictures (implemented in glideslope.cli.render; matplotlib optional) -------------------
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """Draw the curve on matplotlib Axes (new ones when ``ax`` is None); returns the Axes."""
-        from .render import plot_schedule
+        from .cli.render import plot_schedule
 
         return plot_schedule(self, ax=ax, **kwargs)
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a schedule as its curve."""
-        from .render import schedule_svg
+        from .cli.render import schedule_svg
 
         svg: str | None = schedule_svg(self)
         return svg

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import glideslope as gs
-from glideslope._lrcurve import Suggestion, smooth, suggest, trim
-from glideslope.finder import DEFAULT_END, DEFAULT_START, DEFAULT_STEPS, LRFinderResult, find_lr, lr_sweep
+from glideslope.tune.curve import Suggestion, smooth, suggest, trim
+from glideslope.tune.finder import DEFAULT_END, DEFAULT_START, DEFAULT_STEPS, LRFinderResult, find_lr, lr_sweep
 
 
 def _regression(seed: int = 0, n: int = 200, d: int = 10) -> tuple[np.ndarray, np.ndarray, float]:
@@ -115,7 +115,7 @@ def test_noisy_minibatch_regression_lands_within_3x_of_the_grid_best_peak() -> N
     # the grid-best peak of the schedule it recommends, on each of 5 seeds. The grid's loss
     # at each peak is averaged over 2 data orders, so "best" is not one shuffle's luck.
     torch = pytest.importorskip("torch")
-    from glideslope.recommend import build_schedule
+    from glideslope.tune.recommendation import build_schedule
 
     steps = 160  # 10 epochs
     grid = [10 ** (k / 4) for k in range(-8, 0)]  # 0.01 .. 0.56, quarter decades
@@ -149,7 +149,7 @@ def test_on_the_digits_task_the_pick_lands_within_3x_of_the_grid_best_peak() -> 
     pytest.importorskip("sklearn")
     from glideslope.bench.find_command import task_sweep
     from glideslope.bench.tasks import get_task
-    from glideslope.recommend import build_schedule
+    from glideslope.tune.recommendation import build_schedule
 
     task = get_task("digits")
     torch.set_num_threads(1)
@@ -535,7 +535,7 @@ def test_cli_bad_options_are_one_line_errors() -> None:
 
 def test_import_glideslope_imports_no_numpy_or_torch() -> None:
     code = (
-        "import sys, glideslope, glideslope.finder, glideslope.recommend, glideslope.bench.find_command; "
+        "import sys, glideslope, glideslope.tune.finder, glideslope.tune.recommendation, glideslope.bench.find_command; "
         "print(sorted(m for m in ('numpy', 'torch', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

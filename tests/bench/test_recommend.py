@@ -8,9 +8,9 @@ import math
 import pytest
 
 import glideslope as gs
-from glideslope.finder import LRFinderResult, find_lr
-from glideslope.recommend import SHAPES, Recommendation, build_schedule, recommend
 from glideslope.spec import parse_spec
+from glideslope.tune.finder import LRFinderResult, find_lr
+from glideslope.tune.recommendation import SHAPES, Recommendation, build_schedule, recommend
 
 
 def _curve(edge: float = 0.1):  # type: ignore[no-untyped-def]

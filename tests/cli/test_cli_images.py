@@ -175,7 +175,7 @@ def test_without_matplotlib_plot_says_how_to_install_it() -> None:
 
 
 def test_import_glideslope_imports_neither_numpy_nor_matplotlib() -> None:
-    code = "import sys, glideslope, glideslope.render, glideslope.cli, glideslope.spec; print(sorted(m for m in ('numpy', 'matplotlib') if m in sys.modules))"
+    code = "import sys, glideslope, glideslope.cli.render, glideslope.cli, glideslope.spec; print(sorted(m for m in ('numpy', 'matplotlib') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

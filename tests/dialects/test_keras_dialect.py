@@ -300,7 +300,7 @@ def test_tensorflow_is_imported_only_for_tensorflow_tensors() -> None:
     code = (
         "import sys, numpy, glideslope as gs\n"
         "gs.cosine(steps=10)(numpy.arange(3))\n"
-        "assert 'tensorflow' not in sys.modules and 'glideslope._xp_tf' not in sys.modules\n"
+        "assert 'tensorflow' not in sys.modules and 'glideslope._xp.tensorflow' not in sys.modules\n"
     )
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root / "src")}

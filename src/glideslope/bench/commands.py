@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._optional import require
-from ..cli import CommandError
+from ..cli.args import CommandError
+from ._require import require_bench
 
 
 def _positive_int(name: str) -> Any:
@@ -129,12 +129,6 @@ def _budgets(text: str | None) -> tuple[int, ...]:
     if not out or any(b < 20 for b in out):
         raise CommandError(f"--budgets must name budgets of at least 20 steps; got {text!r}")
     return out
-
-
-def require_bench(feature: str) -> None:
-    """NumPy and torch, or one line naming the ``bench`` extra (not the ``numpy`` one)."""
-    for module in ("numpy", "torch"):
-        require(module, extra="bench", feature=feature)
 
 
 def run_bench(args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ import argparse
 import json
 from typing import Any
 
-from ..cli import CommandError, positive_float, positive_int
+from ..cli.args import CommandError, positive_float, positive_int
+from ._require import require_bench
 
 _EXAMPLES = """\
 examples:
@@ -26,9 +27,9 @@ The SPEC is an absolute-LR schedule: in PyTorch use it as
 
 def register(sub: Any) -> None:
     """Add the ``find`` sub-command."""
-    from .._lrcurve import DEFAULT_SUGGESTION, SUGGESTIONS
-    from ..finder import DEFAULT_END, DEFAULT_START, DEFAULT_STEPS, SWEEPS
-    from ..recommend import SHAPES
+    from ..tune.curve import DEFAULT_SUGGESTION, SUGGESTIONS
+    from ..tune.finder import DEFAULT_END, DEFAULT_START, DEFAULT_STEPS, SWEEPS
+    from ..tune.recommendation import SHAPES
     from .tasks import DEFAULT_TASK, TASKS
 
     tasks = "\n".join(f"  {n:<8} {TASKS[n].description} (default run: {TASKS[n].steps} steps)" for n in TASKS)
@@ -89,7 +90,7 @@ def task_sweep(task: Any, seed: int, **find_kwargs: Any) -> Any:
     the seed's training batches in order; ``find_kwargs`` go to :func:`glideslope.find_lr`."""
     import torch
 
-    from ..finder import find_lr
+    from ..tune.finder import find_lr
 
     model = task.model(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=task.weight_decay)
@@ -111,8 +112,6 @@ def task_sweep(task: Any, seed: int, **find_kwargs: Any) -> Any:
 
 def run_find(args: argparse.Namespace) -> int:
     """The ``find`` command."""
-    from .commands import require_bench
-
     require_bench("glideslope find")
     import torch
 

@@ -20,7 +20,7 @@ from .tasks import get_task
 def finder_settings() -> dict[str, Any]:
     """The range test's settings as :func:`glideslope.find_lr` defaults them now (they are in
     the finder job's key, so a change of default runs the finder again)."""
-    from ..finder import find_lr
+    from ..tune.finder import find_lr
 
     params = inspect.signature(find_lr).parameters
     return {k: params[k].default for k in ("start", "end", "steps", "sweep") if k in params}
@@ -66,7 +66,7 @@ def run_finder(job: dict[str, Any]) -> dict[str, Any]:
     :func:`glideslope.find_lr`, AdamW at the task's weight decay); return its record."""
     import torch
 
-    from ..finder import find_lr
+    from ..tune.finder import find_lr
 
     t0, c0 = time.perf_counter(), time.process_time()
     task = get_task(job["task"])
@@ -84,8 +84,8 @@ def run_finder(job: dict[str, Any]) -> dict[str, Any]:
 def recommend_for(finder_record: dict[str, Any], steps: int) -> dict[str, Any]:
     """``{"schedule": config, "spec", "peak", "reasons"}``: what :func:`glideslope.recommend`
     gives for a run of ``steps`` from the finder record's curve."""
-    from ..finder import LRFinderResult
-    from ..recommend import recommend
+    from ..tune.finder import LRFinderResult
+    from ..tune.recommendation import recommend
 
     rec = recommend(LRFinderResult.from_dict(finder_record["finder"]), total_steps=steps)
     return {"schedule": rec.schedule.to_config(), "spec": rec.spec, "peak": float(rec.peak),

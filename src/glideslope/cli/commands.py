@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .cli import (
+from .args import (
     MAX_STEPS,
     CommandError,
     CommandFailure,
@@ -121,7 +121,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _steps_list(text: str) -> list[int]:
-    """Parse ``--at``: comma-separated whole steps from 0 to :data:`~glideslope.cli.MAX_STEPS`."""
+    """Parse ``--at``: comma-separated whole steps from 0 to :data:`~glideslope.cli.args.MAX_STEPS`."""
     out = []
     for part in text.replace(" ", "").split(","):
         if not part:

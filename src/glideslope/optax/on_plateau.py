@@ -26,9 +26,9 @@ import copy
 import sys
 from typing import Any, NamedTuple
 
-from . import _validate as v
-from ._optional import require
-from .plateau import ReduceOnPlateau
+from .. import _validate as v
+from .._optional import require
+from ..plateau import ReduceOnPlateau
 
 __all__ = ["PlateauState", "plateau", "reduce_on_plateau"]
 

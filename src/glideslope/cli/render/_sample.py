@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ..schedule import Schedule
+from ...schedule import Schedule
 
 
 def horizon(schedule: Schedule, total_steps: int | None = None) -> int:
@@ -63,7 +63,7 @@ class PhaseRow:
 def _phases(schedule: Schedule) -> list[tuple[str, int, float, Schedule]]:
     """``(name, start, stop, schedule of the phase)``, looking through a constant factor
     (``3e-4 * (warmup >> cosine)`` has the phases of the sequence, scaled)."""
-    from ..compose import Scale
+    from ...compose import Scale
 
     if isinstance(schedule, Scale):
         return [(name, a, b, Scale(ph, schedule.factor)) for name, a, b, ph in _phases(schedule.schedule)]

@@ -11,11 +11,11 @@ import math
 import operator
 from collections.abc import Mapping
 
-from . import _validate as v
-from .compose import Sequence, join
-from .schedule import Schedule
-from .shapes import Function
-from .transforms import Shift
+from .. import _validate as v
+from ..compose import Sequence, join
+from ..schedule import Schedule
+from ..shapes import Function
+from ..transforms import Shift
 
 logger = logging.getLogger("glideslope.optax")
 

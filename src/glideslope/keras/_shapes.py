@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _validate as v
-from .schedule import Schedule
+from .. import _validate as v
+from ..schedule import Schedule
 
 __all__ = ["InverseTime", "PolynomialCycle"]
 

@@ -382,7 +382,7 @@ def namespace_of(t: Any) -> Any:
         key = "jax"
     elif module == "tensorflow":  # tf.Tensor: its namespace lives in _xp_tf (imported lazily)
         if "tensorflow" not in _cache:
-            from ._xp_tf import TensorflowNamespace
+            from .tensorflow import TensorflowNamespace
 
             _cache["tensorflow"] = TensorflowNamespace()
         return _cache["tensorflow"]

@@ -1,52 +1,25 @@
-"""The ``glideslope`` command line (also ``python -m glideslope``).
+"""What every command of the command line shares: the errors that end a command in one line
+(:class:`CommandError`, exit status 2; :class:`CommandFailure`, exit status 1), option types
+whose messages say what was expected, the run options (``--lr``, ``--steps``, ``--epochs``,
+``--steps-per-epoch``) and :func:`schedule_from_args`, which turns a SPEC (or ``-``, read from
+standard input) and those options into a bound schedule.
 
-Commands live in their own modules; each exposes ``register(subparsers)`` which adds its
-sub-parser and sets ``func`` (a callable taking the parsed args and returning an exit
-status). Whatever goes wrong ends in one line on standard error, never a traceback
-(``GLIDESLOPE_DEBUG=1`` shows it), and an exit status that says whose fault it was:
-
-* **2, usage or bad input**: a bad option (argparse), a :class:`CommandError`, or the
-  library refusing the input (ValueError, TypeError, an arithmetic error, a SPEC or config
-  nested too deeply or too large to load).
-* **1, runtime failure**: the input was fine but the run was not: a :class:`CommandFailure`,
-  an optional package that is not installed (the message names the extra to install), a
-  file that cannot be written, no memory left, or a bug.
-
-Commands that take a SPEC share the run options (``--lr``, ``--steps``, ``--epochs``,
-``--steps-per-epoch``): :func:`add_run_arguments` adds them and :func:`schedule_from_args`
-turns the SPEC (or ``-``, read from standard input) and those options into a bound schedule.
+Each tool's commands (:mod:`glideslope.cli.commands`, :mod:`glideslope.bench.commands`)
+import this module; :mod:`glideslope.cli.program`, the program, imports them.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import math
-import os
 import sys
-import warnings
-from collections.abc import Sequence
 from typing import Any, NoReturn
-
-#: Modules that contribute commands, in the order they appear in ``--help``.
-COMMAND_MODULES = (
-    "glideslope.commands",
-    "glideslope.bench.commands",
-)
 
 #: The largest run the commands accept, in steps (and the largest step ``--at`` may name).
 MAX_STEPS = 10**15
 
 #: The most text read from standard input for a SPEC given as ``-`` (a config can be long).
 MAX_STDIN = 10_000_000
-
-#: Which extra installs an optional top-level package (for the "not installed" message).
-EXTRAS = {
-    "numpy": "numpy", "matplotlib": "plot", "yaml": "yaml", "torch": "torch", "sklearn": "bench",
-    "schedulefree": "bench", "prodigyopt": "bench", "dadaptation": "bench", "ray": "ray",
-    "jax": "jax", "optax": "jax", "keras": "keras", "tensorflow": "tensorflow", "timm": "timm",
-    "transformers": "transformers",
-}
 
 
 class CommandError(Exception):
@@ -57,7 +30,7 @@ class CommandFailure(Exception):
     """A runtime failure (the input was fine): printed as one line, exit status 1."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (no usage dump), exit status 2."""
 
     def error(self, message: str) -> NoReturn:
@@ -170,6 +143,12 @@ def run_sizes(args: argparse.Namespace) -> tuple[int | None, int | None]:
 _stdin_used = False
 
 
+def reset_stdin() -> None:
+    """Forget that standard input was read (each run of the program reads it at most once)."""
+    global _stdin_used
+    _stdin_used = False
+
+
 def read_stdin() -> str:
     """The text on standard input, for a SPEC given as ``-`` (read once per command)."""
     global _stdin_used
@@ -195,7 +174,7 @@ def read_stdin() -> str:
 
 def _load(spec: str) -> Any:
     """The unbound schedule a SPEC names (``-`` reads standard input); CommandError if refused."""
-    from .spec import SpecError, load_spec, spec_from_text
+    from ..spec import SpecError, load_spec, spec_from_text
 
     try:
         if spec.strip() == "-":
@@ -204,7 +183,7 @@ def _load(spec: str) -> Any:
     except SpecError as exc:
         raise CommandError(f"bad SPEC {_short(spec)}: {exc}") from None
     except (ValueError, TypeError, ArithmeticError, LookupError, RecursionError, MemoryError) as exc:
-        raise CommandError(f"bad SPEC {_short(spec)}: {_describe(exc)}") from None
+        raise CommandError(f"bad SPEC {_short(spec)}: {describe(exc)}") from None
 
 
 def schedule_from_args(spec: str, args: argparse.Namespace) -> Any:
@@ -221,7 +200,7 @@ def schedule_from_args(spec: str, args: argparse.Namespace) -> Any:
         if total is not None or per_epoch is not None:
             schedule = schedule.bind(total_steps=total, steps_per_epoch=per_epoch)
     except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
-        raise CommandError(f"cannot bind {_short(spec)} to the run: {_describe(exc)}") from None
+        raise CommandError(f"cannot bind {_short(spec)} to the run: {describe(exc)}") from None
     missing = schedule.unresolved()
     if missing:
         need = "--steps N" if any("total_steps" in m for m in missing) else "--steps-per-epoch K"
@@ -243,7 +222,7 @@ ABSOLUTE_BELOW = 0.1
 def already_scaled(schedule: Any, total: int | None) -> str:
     """Why ``schedule`` looks already scaled to a learning rate ("" when it does not): it is
     ``number * schedule`` at the top, or its values never exceed :data:`ABSOLUTE_BELOW`."""
-    from .compose import Scale
+    from ..compose import Scale
     from .render._sample import evaluate, horizon, steps_for
 
     if isinstance(schedule, Scale) and schedule.factor != 1:
@@ -263,12 +242,12 @@ def warn(args: argparse.Namespace, message: str) -> None:
 def _short(spec: str, n: int = 70) -> str:
     if spec.strip() == "-":
         return "'-' (standard input)"
-    from .spec import clip_middle
+    from ..spec import clip_middle
 
     return repr(clip_middle(spec, n))
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     """One line for an exception, with a plain reason for the ones whose text says little."""
     if isinstance(exc, RecursionError):
         return "the schedule is nested too deeply (Python's recursion limit was reached)"
@@ -278,92 +257,3 @@ def _describe(exc: BaseException) -> str:
     if len(text) > 300:
         text = text[:297] + "..."
     return text or type(exc).__name__
-
-
-# -- the program ----------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every command module's sub-commands registered."""
-    from . import __version__
-
-    parser = _Parser(
-        prog="glideslope",
-        description="See, check and use learning-rate schedules.\n\n"
-        "A SPEC is the expression you would write in Python, e.g.\n"
-        "  \"warmup('5%') >> cosine(end=0.01)\"   or   \"3e-4 * cosine(steps=1000)\"\n"
-        "or the path of a JSON/YAML config written by schedule.to_config(), or - to read\n"
-        "either from standard input.",
-        epilog="exit status: 0 ok, 1 runtime failure, 2 usage error or bad input.\n"
-        "Run 'glideslope COMMAND --help' for a command's options and examples.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"glideslope {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        module.register(sub)
-    return parser
-
-
-def _missing_package(exc: ImportError) -> str:
-    top = (exc.name or "").split(".")[0]
-    extra = EXTRAS.get(top)
-    if extra is None or "pip install" in str(exc) or not isinstance(exc, ModuleNotFoundError):
-        return _describe(exc)  # already says what to install, or a broken install: say what failed
-    return f"this needs the optional package {top!r}, which is not installed: pip install 'glideslope[{extra}]'"
-
-
-def _failure(exc: BaseException) -> tuple[int, str]:
-    """The exit status and the one-line message for an exception a command raised."""
-    if isinstance(exc, CommandError):
-        return 2, _describe(exc)
-    if isinstance(exc, CommandFailure):
-        return 1, _describe(exc)
-    if isinstance(exc, RecursionError):
-        return 2, _describe(exc)
-    if isinstance(exc, (ValueError, TypeError, ArithmeticError, LookupError)):
-        return 2, _describe(exc)
-    if isinstance(exc, ImportError):
-        return 1, _missing_package(exc)
-    if isinstance(exc, MemoryError):
-        return 1, "out of memory"
-    if isinstance(exc, OSError):
-        where = f" ({exc.filename})" if exc.filename else ""
-        return 1, f"{exc.strerror or _describe(exc)}{where}"
-    return 1, f"unexpected {type(exc).__name__}: {_describe(exc)} (run with GLIDESLOPE_DEBUG=1 for the traceback)"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 runtime failure, 2 bad input)."""
-    global _stdin_used
-    _stdin_used = False
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="backslashreplace")  # never a UnicodeEncodeError on output
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        with warnings.catch_warnings():
-            # NumPy's overflow/NaN warnings would be extra lines on stderr; a value that is
-            # not finite is refused by the commands themselves, in one line
-            warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered", RuntimeWarning)
-            status = int(args.func(args) or 0)
-        sys.stdout.flush()
-        return status
-    except KeyboardInterrupt:
-        sys.stderr.write(f"glideslope {args.command}: interrupted\n")
-        return 130
-    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
-    except Exception as exc:
-        if os.environ.get("GLIDESLOPE_DEBUG"):
-            raise
-        status, message = _failure(exc)
-        sys.stderr.write(f"glideslope {args.command}: error: {message}\n")
-        return status

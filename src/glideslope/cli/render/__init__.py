@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..schedule import Schedule
+from ...schedule import Schedule
 from .svg import schedule_svg
 
 __all__ = ["plot_schedule", "schedule_svg"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import math
 
-from ..schedule import Schedule
+from ...schedule import Schedule
 from ._sample import boundaries, evaluate, fmt, horizon, steps_for
 
 _FONT = 'font-family="sans-serif" font-size="11" fill="#333"'

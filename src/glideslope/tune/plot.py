@@ -13,7 +13,7 @@ import math
 import textwrap
 from typing import Any
 
-from ._optional import require
+from .._optional import require
 
 
 def plot_result(result: Any, path: str | None = None, ax: Any = None) -> Any:

@@ -35,15 +35,13 @@ were chosen by the rule and which were given.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
 
-from . import _validate as v
-from ._lrcurve import SUGGESTIONS
-from .compose import Warmup, sequence
-from .finder import LRFinderResult
-from .schedule import Schedule
-from .shapes import constant, cooldown, cosine, linear
+from .. import _validate as v
+from ..compose import Warmup, sequence
+from ..schedule import Schedule
+from ..shapes import constant, cooldown, cosine, linear
+from .curve import SUGGESTIONS
+from .result import RangeTest, Recommendation
 
 #: The decay shapes :func:`recommend` can build.
 SHAPES = ("linear", "cosine", "1-sqrt", "constant")
@@ -71,46 +69,8 @@ _DEFAULT_SHAPE_REASON = (
 )
 
 
-@dataclass(frozen=True)
-class Recommendation:
-    """A schedule for a run, with the reason for each choice.
 
-    Attributes:
-        schedule: the bound absolute-LR schedule (``lr = schedule(step)``), ``total_steps``
-            long; past the end it holds its last value.
-        spec: ``repr(schedule)``, a SPEC that ``glideslope show`` and
-            ``glideslope.spec.parse_spec`` accept and that rebuilds an equal schedule.
-        peak: the peak learning rate.
-        warmup_steps: the warmup's length in steps.
-        shape: the decay shape, one of :data:`SHAPES`.
-        total_steps: the run's length.
-        reasons: ``{"peak": ..., "warmup": ..., "shape": ...}``, one sentence each.
-    """
-
-    schedule: Schedule
-    spec: str
-    peak: float
-    warmup_steps: int
-    shape: str
-    total_steps: int
-    reasons: dict[str, str] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data: the SPEC, the choices and the reasons."""
-        return {
-            "spec": self.spec, "peak": self.peak, "warmup_steps": self.warmup_steps,
-            "shape": self.shape, "total_steps": self.total_steps, "reasons": dict(self.reasons),
-        }
-
-    def __str__(self) -> str:
-        lines = [f"recommended schedule for {self.total_steps} steps: {self.spec}"]
-        for key in ("peak", "warmup", "shape"):
-            if key in self.reasons:
-                lines.append(f"  {key:<7}{self.reasons[key]}")
-        return "\n".join(lines)
-
-
-def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, str]:
+def peak_from_curve(result: RangeTest, total_steps: int) -> tuple[float, str]:
     """The peak learning rate for a run of ``total_steps`` read from a range test, and why.
 
     With ``lr_d`` the finder's default suggestion (``knee``) and ``S`` the steps the range
@@ -131,7 +91,7 @@ def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, st
     steps the grid-best was 2-3x the knee (SGD's fixed-horizon rate goes as ``1 / sqrt(T)``;
     here anchored at ``2 S``, at most doubled).
     """
-    if not isinstance(result, LRFinderResult):
+    if not isinstance(result, RangeTest):
         raise TypeError(f"result must be an LRFinderResult (from glideslope.find_lr), got {type(result).__name__}")
     lr = result.suggested  # raises, saying why, when the curve gave no suggestion
     name = next(n for n in (result.default, *SUGGESTIONS) if n in result.suggestions)
@@ -153,7 +113,7 @@ def peak_from_curve(result: LRFinderResult, total_steps: int) -> tuple[float, st
 
 
 def recommend(
-    result: LRFinderResult,
+    result: RangeTest,
     total_steps: int,
     *,
     shape: str | None = None,
@@ -166,7 +126,7 @@ def recommend(
     docstring for the shapes and :func:`peak_from_curve` for the peak.
 
     Args:
-        result: an :class:`~glideslope.finder.LRFinderResult` from :func:`glideslope.find_lr`.
+        result: an :class:`~glideslope.LRFinderResult` from :func:`glideslope.find_lr`.
         total_steps: the run's length in optimizer steps (>= 10).
         shape: one of :data:`SHAPES`; None for the default (``"linear"``).
         warmup: warmup steps (int >= 0) or a fraction of the run (``"5%"``); None for 5%.
@@ -180,7 +140,7 @@ def recommend(
     if peak is None:
         peak, reasons["peak"] = peak_from_curve(result, total_steps)
     else:
-        if not isinstance(result, LRFinderResult):
+        if not isinstance(result, RangeTest):
             raise TypeError(f"result must be an LRFinderResult (from glideslope.find_lr), got {type(result).__name__}")
         peak = v.positive("peak", peak)
         if not math.isfinite(peak):

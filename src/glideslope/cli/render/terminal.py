@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..schedule import Schedule
+from ...schedule import Schedule
 from ._sample import boundaries, evaluate, fmt, horizon, phase_rows, stats, steps_for
 
 #: Braille dot bits by (column, row-from-top) inside a 2 x 4 cell.

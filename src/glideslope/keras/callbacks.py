@@ -17,9 +17,9 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from . import _validate as v
-from ._optional import MissingExtraError, install_hint, require
-from .plateau import ReduceOnPlateau
+from .. import _validate as v
+from .._optional import MissingExtraError, install_hint, require
+from ..plateau import ReduceOnPlateau
 
 
 def import_keras() -> Any:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .._optional import require
-from ..schedule import Schedule
+from ..._optional import require
+from ...schedule import Schedule
 from ._sample import boundaries, evaluate, horizon, steps_for
 
 

@@ -17,7 +17,7 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._xp import _HASH_M1, _HASH_M2, _MASK32
+from . import _HASH_M1, _HASH_M2, _MASK32
 
 _TWO32 = 4294967296.0
 
@@ -118,7 +118,7 @@ class TensorflowNamespace:
             )
         import numpy as np
 
-        from ._xp import NUMPY
+        from . import NUMPY
 
         out = NUMPY().map(fn, np.asarray(t))
         return self.tf.constant(out, dtype=t.dtype)
