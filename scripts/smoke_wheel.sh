@@ -2,7 +2,7 @@
 # Build the sdist and the wheel, install the wheel into a fresh venv away from the source tree,
 # and use it there: import, `glideslope table` on the cosine exercise, a missing extra's one-line
 # error, one dialect (glideslope.torch next to torch, from constraints.txt), and a few of the
-# sdist's own tests run against the installed wheel.
+# sdist's own tests run against the installed wheel, every import path the docs name among them.
 #
 #   bash scripts/smoke_wheel.sh            # uses .venv/bin/python (with `build`, from the dev extra)
 set -euo pipefail
@@ -95,15 +95,17 @@ for cls, kw in [("CosineAnnealingLR", {"T_max": 40, "eta_min": 0.001}), ("OneCyc
 print(f"smoke_wheel: glideslope.torch equals torch {torch.__version__} (CosineAnnealingLR, OneCycleLR)")
 EOF
 
-# a few of the sdist's own tests, against the installed wheel: its test helpers are all there
+# a few of the sdist's own tests, against the installed wheel: its test helpers are all there;
+# with the dialects' frameworks, so that every import path the README and docs/ name is tried
 echo "smoke_wheel: running tests from the unpacked sdist against the installed wheel"
-pip_install -c "$ROOT/constraints.txt" "pytest>=8" "hypothesis>=6.100" "pyyaml>=6"
+pip_install -c "$ROOT/constraints.txt" "pytest>=8" "hypothesis>=6.100" "pyyaml>=6" "$wheel[torch,jax,keras,transformers]"
+pip_install -c "$ROOT/constraints.txt" --no-deps "timm>=1.0"
 mkdir "$WORK/sdist"
 tar xzf "$sdist" -C "$WORK/sdist"
 cd "$WORK"/sdist/glideslope-*/
 [ "$PWD" != "$ROOT" ] || fail "refusing to touch the source tree"
 mv src "$WORK/sdist-src-unused"  # so that only the installed wheel can be imported
-HYPOTHESIS_MAX_EXAMPLES=20 "$V/python" -m pytest -q -p no:cacheprovider -x \
+HYPOTHESIS_MAX_EXAMPLES=20 KERAS_BACKEND=jax JAX_PLATFORMS=cpu "$V/python" -m pytest -q -p no:cacheprovider -x \
   tests/test_shapes.py tests/test_properties.py tests/torch/test_parity.py tests/cli/test_cli_commands.py \
-  tests/cli/test_cli_terminal.py
+  tests/cli/test_cli_terminal.py tests/test_public_paths.py
 echo "smoke_wheel: ok"

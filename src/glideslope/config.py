@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._optional import MissingExtraError, require
 from ._validate import short
-from .schedule import MAX_DEPTH, REGISTRY, Schedule, recursion_room
+from ._walk import recursion_room
+from .schedule import MAX_DEPTH, REGISTRY, Schedule
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -24,14 +24,12 @@ every level that construction accepted can be walked.
 from __future__ import annotations
 
 import math
-import sys
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple
 
 from . import _xp
 from ._validate import plain, real, short
+from ._walk import SHALLOW, memo, recursion_room
 from .timing import UnboundScheduleError, check_run_sizes, resolve_duration
 
 SCALAR = _xp.SCALAR
@@ -41,10 +39,6 @@ REGISTRY: dict[str, type[Schedule]] = {}
 
 #: The deepest nesting of composites that construction accepts.
 MAX_DEPTH = 2000
-#: Schedules nested at most this deep are walked with the interpreter's recursion limit as is.
-_SHALLOW = 64
-#: Python frames (and C-level recursions) an operation may use per level of nesting.
-_FRAMES_PER_LEVEL = 12
 #: Largest int step the scalar fast path takes as it is (exact as a float).
 _EXACT = 2**53
 #: The largest |value| a growing schedule reaches: it saturates there (a finite float).
@@ -52,39 +46,6 @@ GROWTH_LIMIT = 1e300
 #: Periodic formulas (cycles, repeat, noise) see steps up to this: past 2**53 a cycle's phase
 #: means nothing in float arithmetic, and the value there is the value at 2**53.
 PERIODIC_HORIZON = 2.0**53
-
-_room_held = threading.local()  # is this thread inside a recursion_room already?
-_room_lock = threading.Lock()
-_room_users = 0  # threads inside a recursion_room; the limit is restored when none is left
-_room_base = 0  # the recursion limit before the first of them raised it
-
-
-@contextmanager
-def recursion_room(depth: int, frames_per_level: int = _FRAMES_PER_LEVEL) -> Iterator[None]:
-    """Enough recursion limit for an operation that recurses ``depth`` levels (restored after).
-
-    Used only for schedules nested deeper than a few dozen levels; nested uses are free, and
-    threads that overlap share the raised limit until the last of them is done.
-    """
-    global _room_users, _room_base
-    if depth <= _SHALLOW or getattr(_room_held, "on", False):
-        yield
-        return
-    with _room_lock:
-        if _room_users == 0:
-            _room_base = sys.getrecursionlimit()
-        _room_users += 1
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), _room_base + frames_per_level * depth))
-    _room_held.on = True
-    try:
-        yield
-    finally:
-        _room_held.on = False
-        with _room_lock:
-            _room_users -= 1
-            if _room_users == 0:
-                sys.setrecursionlimit(_room_base)
-
 
 def scalar_step(t: int | float) -> int | float:
     """Check a Python int/float step: ``>= 0`` and finite; an int above 2**53 becomes a float."""
@@ -114,26 +75,6 @@ class Phase(NamedTuple):
         return self.schedule.kind
 
 
-def _memo(root: Schedule, slot: str, compute: Callable[[Schedule], Any]) -> Any:
-    """``compute(node)`` memoised in each node's ``__dict__[slot]``, for ``root`` and every
-    descendant not yet done, children first, without recursion (composites may be deep)."""
-    d = root.__dict__
-    if slot in d:
-        return d[slot]
-    stack: list[tuple[Schedule, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        nd = node.__dict__
-        if slot in nd:
-            continue
-        if expanded:
-            nd[slot] = compute(node)
-        else:
-            stack.append((node, True))
-            stack.extend((c, False) for c in node.children() if slot not in c.__dict__)
-    return d[slot]
-
-
 class Schedule:
     """Base class of every schedule. Subclasses define ``kind``, ``__init__`` and ``_eval``.
 
@@ -144,6 +85,12 @@ class Schedule:
       of the run, filled in by :meth:`bind`, needed to evaluate), ``"optional"`` (the rest of
       the run when bound, but the value does not depend on it) or ``"forever"`` (no end);
     * ``_minimums``: smallest allowed number of steps per duration field (default 1).
+
+    The operators (``>>``, ``*``, ``+``, ``-``, ``/``) and the pictures (:meth:`plot`, the
+    notebook SVG) import composition (:mod:`glideslope.compose`) and rendering
+    (:mod:`glideslope.cli.render`) inside the methods, when first used: those modules build on
+    this one. It is the one import circle the layout allows (``docs/architecture.md``; the
+    import-graph test, ``tests/test_architecture.py``, admits these edges and no other).
     """
 
     kind: ClassVar[str] = ""
@@ -227,7 +174,7 @@ class Schedule:
         if cls is int or cls is float:
             t = scalar_step(t)
             self._check_bound()
-            if self._depth <= _SHALLOW:
+            if self._depth <= SHALLOW:
                 self.__dict__["_ready"] = True
             with recursion_room(self._depth):
                 return self._eval(t, SCALAR)
@@ -256,7 +203,7 @@ class Schedule:
     @property
     def is_bound(self) -> bool:
         """True when every duration this schedule needs is a number of steps."""
-        return bool(_memo(self, "_is_bound", _node_is_bound))
+        return bool(memo(self, "_is_bound", _node_is_bound))
 
     def _own_unresolved(self) -> list[str]:
         """Descriptions of this node's own durations waiting for ``bind()`` (not its children's)."""
@@ -334,7 +281,7 @@ class Schedule:
     def length(self) -> float | None:
         """Steps until the schedule reaches its final value and holds it: an int, ``math.inf``
         for a schedule that never settles, or None while unbound."""
-        n: float | None = _memo(self, "_len", _node_length)
+        n: float | None = memo(self, "_len", _node_length)
         return n
 
     def _length(self) -> float | None:
@@ -352,7 +299,7 @@ class Schedule:
         """The largest ``|value|`` the schedule can take at any step (an upper bound), or None
         when it holds a user function whose values are unknown. Always finite otherwise:
         construction refuses arguments whose values would overflow a float."""
-        m: float | None = _memo(self, "_mag", _node_magnitude)
+        m: float | None = memo(self, "_mag", _node_magnitude)
         return m
 
     def _magnitude(self) -> float | None:
@@ -404,11 +351,11 @@ class Schedule:
         return _equal(self, other)
 
     def __hash__(self) -> int:
-        h: int = _memo(self, "_hash", _node_hash)
+        h: int = memo(self, "_hash", _node_hash)
         return h
 
     def __repr__(self) -> str:
-        if self._depth <= _SHALLOW:
+        if self._depth <= SHALLOW:
             return self._repr()
         with recursion_room(self._depth):
             return self._repr()

@@ -19,19 +19,13 @@ in :mod:`glideslope.cli.args`.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 from .args import CommandError, CommandFailure, Parser, describe, reset_stdin
-
-#: Modules that contribute commands, in the order they appear in ``--help``.
-COMMAND_MODULES = (
-    "glideslope.cli.commands",
-    "glideslope.bench.commands",
-)
 
 #: Which extra installs an optional top-level package (for the "not installed" message).
 EXTRAS = {
@@ -59,10 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"glideslope {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
+    for module in command_modules():
         module.register(sub)
     return parser
+
+
+def command_modules() -> tuple[Any, ...]:
+    """The modules that contribute commands, in the order they appear in ``--help``: each has
+    ``register(subparsers)``, which adds its sub-parsers and sets ``func`` (a callable taking
+    the parsed args and returning an exit status)."""
+    from ..bench import commands as bench_commands
+    from . import commands
+
+    return (commands, bench_commands)
 
 
 def _missing_package(exc: ImportError) -> str:
