@@ -21,26 +21,16 @@ from torch.optim import lr_scheduler as _tls
 import glideslope as gs
 
 from ..schedule import Schedule
+from . import fixed
 from ._base import LRScheduler, as_float, group_values, number, write
-from .fixed import (
-    ConstantLR,
-    CosineAnnealingLR,
-    ExponentialLR,
-    LambdaLR,
-    LinearLR,
-    MultiplicativeLR,
-    MultiStepLR,
-    PolynomialLR,
-    StepLR,
-)
 from .plateau import ReduceLROnPlateau
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
 
 #: the classes whose learning rate is ``base_lr * multiplier(t)``
 _MULTIPLIERS = (
-    LambdaLR, MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR,
-    CosineAnnealingLR,
+    fixed.LambdaLR, fixed.MultiplicativeLR, fixed.StepLR, fixed.MultiStepLR, fixed.ConstantLR, fixed.LinearLR,
+    fixed.ExponentialLR, fixed.PolynomialLR, fixed.CosineAnnealingLR,
 )
 
 
@@ -245,7 +235,7 @@ class ChainedScheduler(_Composite):
         base = as_float(self.optimizer.param_groups[0]["initial_lr"])
         out: Schedule = gs.constant(base)
         for s in self._schedulers:
-            if not isinstance(s, _MULTIPLIERS) or (isinstance(s, CosineAnnealingLR) and s.eta_min):
+            if not isinstance(s, _MULTIPLIERS) or (isinstance(s, fixed.CosineAnnealingLR) and s.eta_min):
                 raise TypeError(
                     f"ChainedScheduler.schedule: {type(s).__name__} does not scale the learning rate "
                     f"by a multiplier, so the chain has no product form"
