@@ -1,6 +1,6 @@
 """The TensorFlow array namespace: the engine's formulas on ``tf.Tensor`` steps.
 
-The same functions as the namespaces in :mod:`glideslope._xp` (``cos``, ``minimum``,
+The same functions as the other namespaces of :mod:`glideslope._xp` (``cos``, ``minimum``,
 ``where``, ``count_le``, ...), mapped onto TensorFlow, so that one formula runs on eager
 tensors and traces inside ``tf.function`` (Keras's TensorFlow backend compiles its train step
 that way). Integer steps are evaluated in float64, float steps in their own dtype.
@@ -17,9 +17,8 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import _HASH_M1, _HASH_M2, _MASK32
-
-_TWO32 = 4294967296.0
+from ._common import UNARY, bind, low32, mix32
+from .numpy import NUMPY
 
 
 class TensorflowNamespace:
@@ -31,13 +30,7 @@ class TensorflowNamespace:
     def __init__(self) -> None:
         tf = importlib.import_module("tensorflow")
         self.tf = tf
-        self.cos = tf.math.cos
-        self.sin = tf.math.sin
-        self.exp = tf.math.exp
-        self.log = tf.math.log
-        self.sqrt = tf.math.sqrt
-        self.tanh = tf.math.tanh
-        self.floor = tf.math.floor
+        bind(self, tf.math, UNARY)
         self.isfinite = tf.math.is_finite
 
     def _common(self, *xs: Any) -> list[Any]:
@@ -98,16 +91,8 @@ class TensorflowNamespace:
 
     def hash32(self, t: Any, seed: int) -> Any:
         tf = self.tf
-        xor, shift = tf.bitwise.bitwise_xor, tf.bitwise.right_shift
-        m32 = tf.constant(_MASK32, tf.int64)
         x = tf.floor(tf.cast(t, tf.float64))  # its low 32 bits, exactly, as an int64:
-        x = tf.cast(x - _TWO32 * tf.floor(x / _TWO32), tf.int64)
-        x = tf.bitwise.bitwise_and(xor(x, tf.constant(seed, tf.int64)), m32)
-        x = xor(x, shift(x, 16))
-        x = tf.bitwise.bitwise_and(x * _HASH_M1, m32)
-        x = xor(x, shift(x, 15))
-        x = tf.bitwise.bitwise_and(x * _HASH_M2, m32)
-        x = xor(x, shift(x, 16))
+        x = mix32(tf.cast(low32(x, tf.floor), tf.int64), seed, rshift=tf.bitwise.right_shift)
         return tf.cast(x, t.dtype)  # TensorFlow does not promote: the step's float dtype
 
     def map(self, fn: Callable[[Any], Any], t: Any) -> Any:
@@ -117,8 +102,6 @@ class TensorflowNamespace:
                 "traced by tf.function. Pass vectorized=True with a function written for arrays."
             )
         import numpy as np
-
-        from . import NUMPY
 
         out = NUMPY().map(fn, np.asarray(t))
         return self.tf.constant(out, dtype=t.dtype)
