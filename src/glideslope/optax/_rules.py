@@ -1,7 +1,7 @@
 """optax's rules for arguments and joins, shared by the functions of :mod:`glideslope.optax`:
 whole step counts of any sign, ``{step: scale}`` dicts, the logged fall-backs for
-``transition_steps <= 0`` and a negative ``transition_begin``, and ``join_schedules``' rule at
-any boundaries.
+``transition_steps <= 0`` and a negative ``transition_begin``, ``join_schedules``' rule at
+any boundaries, and the checks both one-cycle schedules make of their arguments.
 """
 
 from __future__ import annotations
@@ -116,3 +116,22 @@ def _as_schedule(name: str, fn: object) -> Schedule:
     if callable(fn):
         return Function(fn, vectorized=True)
     raise TypeError(f"{name} must be a schedule (a callable of the step), got {type(fn).__name__}: {fn!r}")
+
+
+def _onecycle_cycle(what: str, transition_steps: object, peak_value: object) -> tuple[int, float]:
+    """A one-cycle schedule's ``(transition_steps, peak_value)``: the cycle's length must be > 0."""
+    steps = _count("transition_steps", transition_steps)
+    if steps <= 0:
+        raise ValueError(f"{what} needs transition_steps > 0, got {transition_steps!r}")
+    return steps, v.real("peak_value", peak_value)
+
+
+def _onecycle_factors(div_factor: float, final_div_factor: float) -> tuple[float, float]:
+    """A one-cycle schedule's ``(div_factor, final_div_factor)``, both > 0."""
+    div = v.real("div_factor", div_factor)
+    final = v.real("final_div_factor", final_div_factor)
+    if not div > 0:
+        raise ValueError(f"div_factor must be > 0, got {div_factor!r}")
+    if not final > 0:
+        raise ValueError(f"final_div_factor must be > 0, got {final_div_factor!r}")
+    return div, final

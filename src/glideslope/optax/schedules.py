@@ -12,7 +12,17 @@ from ..schedule import Schedule
 from ..shapes import Constant, Cosine, Exponential, Function, Linear, Polynomial
 from ..timing import UnboundScheduleError
 from ..transforms import Clamp
-from ._rules import _as_schedule, _begin, _count, _join, _no_transition, _scales, _shifted
+from ._rules import (
+    _as_schedule,
+    _begin,
+    _count,
+    _join,
+    _no_transition,
+    _onecycle_cycle,
+    _onecycle_factors,
+    _scales,
+    _shifted,
+)
 
 logger = logging.getLogger("glideslope.optax")
 
@@ -247,16 +257,6 @@ def piecewise_interpolate_schedule(
     return _join(schedules, starts[1:])
 
 
-def _onecycle_factors(div_factor: float, final_div_factor: float) -> tuple[float, float]:
-    div = v.real("div_factor", div_factor)
-    final = v.real("final_div_factor", final_div_factor)
-    if not div > 0:
-        raise ValueError(f"div_factor must be > 0, got {div_factor!r}")
-    if not final > 0:
-        raise ValueError(f"final_div_factor must be > 0, got {final_div_factor!r}")
-    return div, final
-
-
 def linear_onecycle_schedule(
     transition_steps: int,
     peak_value: float,
@@ -281,10 +281,7 @@ def linear_onecycle_schedule(
         div_factor: ``peak_value / I`` (> 0).
         final_div_factor: ``I / final value`` (> 0).
     """
-    steps = _count("transition_steps", transition_steps)
-    if steps <= 0:
-        raise ValueError(f"linear_onecycle_schedule needs transition_steps > 0, got {transition_steps!r}")
-    peak = v.real("peak_value", peak_value)
+    steps, peak = _onecycle_cycle("linear_onecycle_schedule", transition_steps, peak_value)
     start, final = v.real("pct_start", pct_start), v.real("pct_final", pct_final)
     div, final_div = _onecycle_factors(div_factor, final_div_factor)
     return piecewise_interpolate_schedule(
@@ -314,10 +311,7 @@ def cosine_onecycle_schedule(
         div_factor: ``peak_value / I`` (> 0).
         final_div_factor: ``I / final value`` (> 0).
     """
-    steps = _count("transition_steps", transition_steps)
-    if steps <= 0:
-        raise ValueError(f"cosine_onecycle_schedule needs transition_steps > 0, got {transition_steps!r}")
-    peak = v.real("peak_value", peak_value)
+    steps, peak = _onecycle_cycle("cosine_onecycle_schedule", transition_steps, peak_value)
     start = v.real("pct_start", pct_start)
     div, final_div = _onecycle_factors(div_factor, final_div_factor)
     return piecewise_interpolate_schedule(
