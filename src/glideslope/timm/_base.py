@@ -71,9 +71,10 @@ def draw_noise(seed: int, noise_type: str, pct: float, std: float) -> float:
 class Scheduler:
     """Base of the timm-dialect schedulers (timm's ``timm.scheduler.Scheduler`` protocol).
 
-    A subclass stores its arguments, then calls :meth:`_build`; it implements ``_check()``
-    (validate the stored arguments) and ``_main(base)`` (the schedule after warmup for a group
-    whose base value is ``base``), and lists its own state keys in ``_keys``.
+    A subclass stores its arguments, then ends its constructor with :meth:`_finish` (the warmup
+    arguments, then :meth:`_build`); it implements ``_check()`` (validate the stored arguments)
+    and ``_main(base)`` (the schedule after warmup for a group whose base value is ``base``), and
+    lists its own state keys in ``_keys``.
     """
 
     _keys: ClassVar[tuple[str, ...]] = ()
@@ -168,6 +169,11 @@ class Scheduler:
         if end is None:
             end = float(after(0))
         return Warmup(steps=w, start=self.warmup_lr_init, end=end) >> after, end
+
+    def _finish(self, warmup_t: int, warmup_lr_init: float, warmup_prefix: bool) -> None:
+        """The end of every constructor: store the warmup arguments, then :meth:`_build`."""
+        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
+        self._build()
 
     def _build(self, initial: bool = True) -> None:
         """Validate the arguments and build one schedule per group; at construction, only then

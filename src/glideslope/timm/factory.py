@@ -6,16 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _validate as v
+from . import schedulers
 from ._base import Scheduler
 from .plateau import PlateauLRScheduler
-from .schedulers import (
-    CosineLRScheduler,
-    MultiStepLRScheduler,
-    PolyLRScheduler,
-    StepLRScheduler,
-    TanhLRScheduler,
-    WSDLRScheduler,
-)
 
 #: the names ``create_scheduler_v2`` accepts
 SCHEDULERS = ("cosine", "tanh", "step", "multistep", "plateau", "poly", "wsd", "rsqrt", "constant", "none")
@@ -138,17 +131,19 @@ def create_scheduler_v2(
 
     s: Scheduler | None = None
     if sched == "cosine":
-        s = CosineLRScheduler(optimizer, t_initial=t_initial, lr_min=min_lr, t_in_epochs=step_on_epochs,
-                              **cycle_args, **warmup_args, **noise_args, k_decay=k_decay)
+        s = schedulers.CosineLRScheduler(optimizer, t_initial=t_initial, lr_min=min_lr,
+                                         t_in_epochs=step_on_epochs, **cycle_args, **warmup_args, **noise_args,
+                                         k_decay=k_decay)
     elif sched == "tanh":
-        s = TanhLRScheduler(optimizer, t_initial=t_initial, lr_min=min_lr, t_in_epochs=step_on_epochs,
-                            **cycle_args, **warmup_args, **noise_args)
+        s = schedulers.TanhLRScheduler(optimizer, t_initial=t_initial, lr_min=min_lr, t_in_epochs=step_on_epochs,
+                                       **cycle_args, **warmup_args, **noise_args)
     elif sched in ("step", "constant"):
         d, r = (decay_t, decay_rate) if sched == "step" else (1, 1.0)
-        s = StepLRScheduler(optimizer, decay_t=d, decay_rate=r, t_in_epochs=step_on_epochs, **warmup_args, **noise_args)
+        s = schedulers.StepLRScheduler(optimizer, decay_t=d, decay_rate=r, t_in_epochs=step_on_epochs,
+                                       **warmup_args, **noise_args)
     elif sched == "multistep":
-        s = MultiStepLRScheduler(optimizer, decay_t=list(decay_milestones), decay_rate=decay_rate,
-                                 t_in_epochs=step_on_epochs, **warmup_args, **noise_args)
+        s = schedulers.MultiStepLRScheduler(optimizer, decay_t=list(decay_milestones), decay_rate=decay_rate,
+                                            t_in_epochs=step_on_epochs, **warmup_args, **noise_args)
     elif sched == "plateau":
         if not step_on_epochs:
             raise ValueError("sched='plateau' steps per epoch only; pass step_on_epochs=True")
@@ -156,8 +151,9 @@ def create_scheduler_v2(
         s = PlateauLRScheduler(optimizer, decay_rate=decay_rate, patience_t=patience_epochs, cooldown_t=0,
                                **warmup_args, lr_min=min_lr, mode=plateau_mode, **noise_args)
     elif sched == "poly":
-        s = PolyLRScheduler(optimizer, power=decay_rate, t_initial=t_initial, lr_min=min_lr,
-                            t_in_epochs=step_on_epochs, k_decay=k_decay, **cycle_args, **warmup_args, **noise_args)
+        s = schedulers.PolyLRScheduler(optimizer, power=decay_rate, t_initial=t_initial, lr_min=min_lr,
+                                       t_in_epochs=step_on_epochs, k_decay=k_decay, **cycle_args, **warmup_args,
+                                       **noise_args)
     elif sched in ("wsd", "rsqrt"):
         # the warmup is always a prefix; without warmup_prefix the stable + decay phases fit in num_epochs
         t_sched = t_initial if warmup_prefix else t_initial - warmup_t
@@ -169,12 +165,16 @@ def create_scheduler_v2(
                 f"sched={sched!r} needs 0 < decay_epochs <= epochs{'' if warmup_prefix else ' - warmup_epochs'}, "
                 f"got a decay of {decay_t} in a stable + decay length of {t_sched}"
             )
-        s = WSDLRScheduler(optimizer, t_initial=t_sched, decay_t=decay_t, lr_min=min_lr,
-                           stable_fn="rsqrt" if sched == "rsqrt" else "constant", stable_timescale=timescale_t,
-                           decay_fn=decay_fn or ("linear" if sched == "rsqrt" else "1-sqrt"),
-                           t_in_epochs=step_on_epochs, warmup_t=warmup_t, warmup_lr_init=warmup_lr, **noise_args)
+        s = schedulers.WSDLRScheduler(optimizer, t_initial=t_sched, decay_t=decay_t, lr_min=min_lr,
+                                      stable_fn="rsqrt" if sched == "rsqrt" else "constant",
+                                      stable_timescale=timescale_t,
+                                      decay_fn=decay_fn or ("linear" if sched == "rsqrt" else "1-sqrt"),
+                                      t_in_epochs=step_on_epochs, warmup_t=warmup_t, warmup_lr_init=warmup_lr,
+                                      **noise_args)
 
-    if isinstance(s, (CosineLRScheduler, TanhLRScheduler, PolyLRScheduler, WSDLRScheduler)):
+    cycled = (schedulers.CosineLRScheduler, schedulers.TanhLRScheduler, schedulers.PolyLRScheduler,
+              schedulers.WSDLRScheduler)
+    if isinstance(s, cycled):
         total = s.get_cycle_length() + cooldown_t
         num_epochs = total if step_on_epochs else total // updates_per_epoch
     elif warmup_prefix:

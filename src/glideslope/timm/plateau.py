@@ -75,10 +75,9 @@ class PlateauLRScheduler(Scheduler):
             mode=self.mode, factor=self.decay_rate, patience=self.patience_t, threshold=self.threshold,
             threshold_mode="rel", cooldown=self.cooldown_t, min_value=1.0, eps=1e-8, nonfinite="count",
         )
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, True
         self.last_epoch = 0
         self.restore_lr = None
-        self._build()
+        self._finish(warmup_t, warmup_lr_init, True)
 
     def _check(self) -> None:
         pass

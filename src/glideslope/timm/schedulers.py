@@ -66,20 +66,19 @@ class _Cycles(Scheduler):
                 "t_initial = t_mul = eta_mul = 1."
             )
 
-    def _cycled(self, base: float, unit: Schedule, k: float = 1.0) -> Schedule:
-        """``unit`` (falling from 1 to 0 over ``t_initial``) from ``base`` to ``lr_min``, cycled."""
+    def _cycled(self, base: float, unit: Schedule | None, k: float = 1.0) -> Schedule:
+        """``unit`` (falling from 1 to 0 over ``t_initial``) from ``base`` to ``lr_min``, cycled:
+        :class:`.Restarts`, or the engine's :class:`~glideslope.CosineRestarts` when ``unit`` is
+        None (the cosine); ``lr_min`` throughout when ``cycle_limit`` is 0."""
         if self.cycle_limit == 0:
             return Constant(self.lr_min)
-        return Restarts(
-            unit=unit,
-            start=base,
-            end=self.lr_min,
-            period=self.t_initial,
-            period_mult=self.cycle_mul,
-            decay=self.cycle_decay,
-            limit=self.cycle_limit,
-            k=k,
-        )
+        cycles: dict[str, Any] = {
+            "start": base, "end": self.lr_min, "period": self.t_initial, "period_mult": self.cycle_mul,
+            "decay": self.cycle_decay, "limit": self.cycle_limit, "k": k,
+        }
+        if unit is None:
+            return CosineRestarts(**cycles)
+        return Restarts(unit=unit, **cycles)
 
     def get_cycle_length(self, cycles: int = 0) -> int:
         return self._cycles_length(cycles, self.t_initial, self.cycle_mul, self.cycle_limit)
@@ -140,8 +139,7 @@ class CosineLRScheduler(_Cycles):
         )
         self.t_initial, self.lr_min, self.k_decay = t_initial, lr_min, k_decay
         self.cycle_mul, self.cycle_decay, self.cycle_limit = cycle_mul, cycle_decay, cycle_limit
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
-        self._build()
+        self._finish(warmup_t, warmup_lr_init, warmup_prefix)
 
     def _check(self) -> None:
         self._check_cycles()
@@ -149,19 +147,9 @@ class CosineLRScheduler(_Cycles):
         self._warn_flat()
 
     def _main(self, base: float) -> Schedule:
-        if self.cycle_limit == 0:
-            return Constant(self.lr_min)
         if self.cycle_limit == 1 and self.k_decay == 1.0:  # one plain cosine, then lr_min
             return Cosine(start=base, end=self.lr_min, steps=self.t_initial)
-        return CosineRestarts(
-            start=base,
-            end=self.lr_min,
-            period=self.t_initial,
-            period_mult=self.cycle_mul,
-            decay=self.cycle_decay,
-            limit=self.cycle_limit,
-            k=self.k_decay,
-        )
+        return self._cycled(base, None, self.k_decay)
 
 
 class PolyLRScheduler(_Cycles):
@@ -204,8 +192,7 @@ class PolyLRScheduler(_Cycles):
         )
         self.t_initial, self.power, self.lr_min, self.k_decay = t_initial, power, lr_min, k_decay
         self.cycle_mul, self.cycle_decay, self.cycle_limit = cycle_mul, cycle_decay, cycle_limit
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
-        self._build()
+        self._finish(warmup_t, warmup_lr_init, warmup_prefix)
 
     def _check(self) -> None:
         self._check_cycles()
@@ -262,8 +249,7 @@ class TanhLRScheduler(_Cycles):
         )
         self.lb, self.ub, self.t_initial, self.lr_min = lb, ub, t_initial, lr_min
         self.cycle_mul, self.cycle_decay, self.cycle_limit = cycle_mul, cycle_decay, cycle_limit
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
-        self._build()
+        self._finish(warmup_t, warmup_lr_init, warmup_prefix)
 
     def _check(self) -> None:
         self._check_cycles()
@@ -306,8 +292,7 @@ class _Decays(Scheduler):
             optimizer, "lr", t_in_epochs, noise_range_t, "normal", noise_pct, noise_std, noise_seed, initialize
         )
         self.decay_t, self.decay_rate = decay_t, decay_rate
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, warmup_prefix
-        self._build()
+        self._finish(warmup_t, warmup_lr_init, warmup_prefix)
 
 
 class StepLRScheduler(_Decays):
@@ -443,8 +428,7 @@ class WSDLRScheduler(Scheduler):
         self.t_initial, self.decay_t, self.lr_min = t_initial, decay_t, lr_min
         self.stable_fn, self.stable_timescale, self.stable_power = stable_fn, stable_timescale, stable_power
         self.decay_fn, self.decay_power, self.decay_ratio = decay_fn, decay_power, decay_ratio
-        self.warmup_t, self.warmup_lr_init, self.warmup_prefix = warmup_t, warmup_lr_init, True
-        self._build()
+        self._finish(warmup_t, warmup_lr_init, True)
 
     def _check(self) -> None:
         self.t_initial = count("t_initial", self.t_initial, 1)
