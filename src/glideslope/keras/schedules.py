@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from .. import _validate as v
@@ -33,6 +34,11 @@ def _decay_steps(name: str, value: object) -> float:
     if not x > 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return x
+
+
+def _start_and_steps(initial_learning_rate: object, steps_name: str, steps: object) -> tuple[float, float]:
+    """The checked value at step 0 and decay length that every decay class starts from."""
+    return v.real("initial_learning_rate", initial_learning_rate), _decay_steps(steps_name, steps)
 
 
 def _whole(name: str, value: object, minimum: float = -math.inf) -> int:
@@ -74,7 +80,7 @@ def _as_step(step: Any) -> Any:
 
 
 class _Dialect(_Base):  # type: ignore[misc]
-    """Shared behaviour: evaluation, ``get_config()`` and repr.
+    """Shared behaviour: the constructor's arguments, evaluation, ``get_config()`` and repr.
 
     A value is computed by the engine (``self.schedule``) at every finite step >= 0. Keras
     also answers at negative, NaN and infinite steps, where the engine's rule is an error: there
@@ -86,6 +92,13 @@ class _Dialect(_Base):  # type: ignore[misc]
     schedule: Schedule
     #: config key -> attribute, where Keras stores an argument under another name
     _config_attrs: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, **arguments: Any) -> None:
+        """Keep each constructor argument as given, under its own name (or ``_config_attrs``'s):
+        Keras's attributes, which ``get_config()`` reads back."""
+        super().__init__()
+        for key, value in arguments.items():
+            setattr(self, self._config_attrs.get(key, key), value)
 
     def __call__(self, step: Any) -> Any:
         t = _as_step(step)
@@ -117,11 +130,49 @@ class _Dialect(_Base):  # type: ignore[misc]
         return f"{type(self).__name__}({args})"
 
 
+class _RateDecay(_Dialect):
+    """Base of :class:`ExponentialDecay` and :class:`InverseTimeDecay`. Both take the same
+    arguments, checked alike but for ``decay_rate`` (``check_rate`` gives its range), and
+    depend on the step only through the progress ``p = step / decay_steps``, floored with
+    ``staircase``. Each gives its engine schedule as ``_engine(start, steps, rate, stair)`` and
+    Keras's formula at ``p`` as ``_at(start, rate, p)``.
+    """
+
+    def __init__(
+        self, check_rate: Callable[[str, object], float], initial_learning_rate: float, decay_steps: float,
+        decay_rate: float, staircase: bool, name: str,
+    ) -> None:
+        start, steps = _start_and_steps(initial_learning_rate, "decay_steps", decay_steps)
+        rate = check_rate("decay_rate", decay_rate)
+        stair = v.flag("staircase", staircase)
+        super().__init__(
+            initial_learning_rate=initial_learning_rate, decay_steps=decay_steps, decay_rate=decay_rate,
+            staircase=staircase, name=name,
+        )
+        self.schedule = self._engine(start, steps, rate, stair)
+        self._numbers = (start, steps, rate, stair)
+
+    def _engine(self, start: float, steps: float, rate: float, stair: bool) -> Schedule:
+        """The engine's schedule for the checked arguments."""
+        raise NotImplementedError
+
+    def _outside(self, t: Any) -> Any:
+        start, steps, rate, stair = self._numbers
+        p = t / steps
+        if stair:
+            p = ops.floor(p)
+        return self._at(start, rate, p)
+
+    def _at(self, start: float, rate: float, p: Any) -> Any:
+        """Keras's value at the progress ``p`` (a tensor, floored already with ``staircase``)."""
+        raise NotImplementedError
+
+
 # -- the Keras classes --------------------------------------------------------------------
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class ExponentialDecay(_Dialect):
+class ExponentialDecay(_RateDecay):
     """Exponential decay: ``initial_learning_rate * decay_rate ** (step / decay_steps)``.
 
     With ``staircase=True`` the exponent is floored: the value drops every ``decay_steps``.
@@ -143,25 +194,13 @@ class ExponentialDecay(_Dialect):
         staircase: bool = False,
         name: str = "ExponentialDecay",
     ) -> None:
-        super().__init__()
-        start = v.real("initial_learning_rate", initial_learning_rate)
-        steps = _decay_steps("decay_steps", decay_steps)
-        rate = v.positive("decay_rate", decay_rate)
-        stair = v.flag("staircase", staircase)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        self.schedule = _over(lambda n: Exponential(start, rate, n, staircase=stair), steps)
-        self._numbers = (start, steps, rate, stair)
+        super().__init__(v.positive, initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
-    def _outside(self, t: Any) -> Any:
-        start, steps, rate, stair = self._numbers
-        p = t / steps
-        if stair:
-            p = ops.floor(p)
-        return start * ops.power(ops.full_like(t, rate), p)
+    def _engine(self, start: float, steps: float, rate: float, stair: bool) -> Schedule:
+        return _over(lambda n: Exponential(start, rate, n, staircase=stair), steps)
+
+    def _at(self, start: float, rate: float, p: Any) -> Any:
+        return start * ops.power(ops.full_like(p, rate), p)
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
@@ -181,7 +220,6 @@ class PiecewiseConstantDecay(_Dialect):
     """
 
     def __init__(self, boundaries: list[int], values: list[float], name: str = "PiecewiseConstant") -> None:
-        super().__init__()
         if len(boundaries) != len(values) - 1:
             raise ValueError(
                 f"values must have one more entry than boundaries: got boundaries={boundaries!r} "
@@ -197,9 +235,7 @@ class PiecewiseConstantDecay(_Dialect):
                     f"(boundaries[{i}]={boundaries[i]!r} after {boundaries[i - 1]!r})"
                 )
         vals = v.reals("values", values)
-        self.boundaries = boundaries
-        self.values = values
-        self.name = name
+        super().__init__(boundaries=boundaries, values=values, name=name)
         # Keras's value changes after a boundary b, the engine's at b + 1; boundaries below
         # step 0 are passed before the engine's time starts
         passed = sum(b < 0 for b in bounds)
@@ -251,18 +287,14 @@ class PolynomialDecay(_Dialect):
         cycle: bool = False,
         name: str = "PolynomialDecay",
     ) -> None:
-        super().__init__()
-        start = v.real("initial_learning_rate", initial_learning_rate)
-        steps = _decay_steps("decay_steps", decay_steps)
+        start, steps = _start_and_steps(initial_learning_rate, "decay_steps", decay_steps)
         end = v.real("end_learning_rate", end_learning_rate)
         p = v.positive("power", power)
         cyc = v.flag("cycle", cycle)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.end_learning_rate = end_learning_rate
-        self.power = power
-        self.cycle = cycle
-        self.name = name
+        super().__init__(
+            initial_learning_rate=initial_learning_rate, decay_steps=decay_steps,
+            end_learning_rate=end_learning_rate, power=power, cycle=cycle, name=name,
+        )
         if cyc:
             self.schedule: Schedule = PolynomialCycle(start, end, steps, p)
         else:
@@ -279,7 +311,7 @@ class PolynomialDecay(_Dialect):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE)
-class InverseTimeDecay(_Dialect):
+class InverseTimeDecay(_RateDecay):
     """Inverse-time decay: ``initial_learning_rate / (1 + decay_rate * step / decay_steps)``.
 
     With ``staircase=True``, ``step / decay_steps`` is floored. Before step 0 the formula
@@ -301,24 +333,12 @@ class InverseTimeDecay(_Dialect):
         staircase: bool = False,
         name: str = "InverseTimeDecay",
     ) -> None:
-        super().__init__()
-        start = v.real("initial_learning_rate", initial_learning_rate)
-        steps = _decay_steps("decay_steps", decay_steps)
-        rate = v.non_negative("decay_rate", decay_rate)
-        stair = v.flag("staircase", staircase)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        self.schedule = InverseTime(start, rate, steps, stair)
-        self._numbers = (start, steps, rate, stair)
+        super().__init__(v.non_negative, initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
-    def _outside(self, t: Any) -> Any:
-        start, steps, rate, stair = self._numbers
-        p = t / steps
-        if stair:
-            p = ops.floor(p)
+    def _engine(self, start: float, steps: float, rate: float, stair: bool) -> Schedule:
+        return InverseTime(start, rate, steps, stair)
+
+    def _at(self, start: float, rate: float, p: Any) -> Any:
         return start / (1.0 + rate * p)
 
 
@@ -352,18 +372,14 @@ class CosineDecay(_Dialect):
         warmup_target: float | None = None,
         warmup_steps: int = 0,
     ) -> None:
-        super().__init__()
-        start = v.real("initial_learning_rate", initial_learning_rate)
-        steps = _decay_steps("decay_steps", decay_steps)
+        start, steps = _start_and_steps(initial_learning_rate, "decay_steps", decay_steps)
         a = v.real("alpha", alpha)
         target = None if warmup_target is None else v.real("warmup_target", warmup_target)
         warm = _whole("warmup_steps", warmup_steps, minimum=0)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.alpha = alpha
-        self.name = name
-        self.warmup_steps = warmup_steps
-        self.warmup_target = warmup_target
+        super().__init__(
+            initial_learning_rate=initial_learning_rate, decay_steps=decay_steps, alpha=alpha, name=name,
+            warmup_steps=warmup_steps, warmup_target=warmup_target,
+        )
         if target is None:
             self.schedule = _over(lambda n: Cosine(start, a * start, n), steps)
         else:
@@ -414,20 +430,16 @@ class CosineDecayRestarts(_Dialect):
         alpha: float = 0.0,
         name: str = "SGDRDecay",
     ) -> None:
-        super().__init__()
-        start = v.real("initial_learning_rate", initial_learning_rate)
-        steps = _decay_steps("first_decay_steps", first_decay_steps)
+        start, steps = _start_and_steps(initial_learning_rate, "first_decay_steps", first_decay_steps)
         tm = v.real("t_mul", t_mul)
         if not tm >= 1:
             raise ValueError(f"t_mul must be >= 1 (shorter cycles end in nan), got {t_mul!r}")
         mm = v.positive("m_mul", m_mul)
         a = v.real("alpha", alpha)
-        self.initial_learning_rate = initial_learning_rate
-        self.first_decay_steps = first_decay_steps
-        self._t_mul = t_mul
-        self._m_mul = m_mul
-        self.alpha = alpha
-        self.name = name
+        super().__init__(
+            initial_learning_rate=initial_learning_rate, first_decay_steps=first_decay_steps, t_mul=t_mul,
+            m_mul=m_mul, alpha=alpha, name=name,
+        )
         if a == 0.0 or mm == 1.0:
             self.schedule = _over(
                 lambda n: CosineRestarts(start, a * start, n, period_mult=tm, decay=mm), steps
