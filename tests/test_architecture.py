@@ -39,6 +39,9 @@ DIALECTS = ("torch", "timm", "optax", "keras")
 #: Tools, in the order they may import each other: bench drives the finder and the command
 #: line's argument helpers; the command line's main loads every tool's commands.
 TOOLS = ("tune", "cli", "bench")
+#: The one import back up that order: the program (glideslope.cli.program) loads the
+#: benchmark's commands; those use only the command line's shared helpers (glideslope.cli.args).
+TOOL_EXTRA = {("glideslope.cli.program", "glideslope.bench.commands")}
 
 
 def modules(package: Path = PACKAGE) -> dict[str, tuple[Path, bool]]:
@@ -170,10 +173,6 @@ def allowed(importer: str, imported: str) -> bool:
         return TOOLS.index(target_room) <= TOOLS.index(room) or (importer, imported) in TOOL_EXTRA
     return True
 
-
-#: The command line's main loads each tool's commands; each tool's commands use the command
-#: line's argument helpers (glideslope.cli.args), never its main.
-TOOL_EXTRA = {("glideslope.cli.program", "glideslope.bench.commands")}
 
 
 def test_the_graph_is_read() -> None:

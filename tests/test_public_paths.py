@@ -31,7 +31,6 @@ NEEDS = {
     "glideslope.torch": "torch",
     "glideslope.timm": "torch",
     "glideslope.keras": "keras",
-    "glideslope.bench": None,
 }
 
 _FROM = re.compile(r"^\s*from (glideslope(?:\.\w+)*) import \(?([\w, ]+)", re.M)
