@@ -121,6 +121,22 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("warmup_stable_decay", "Composites", "Warmup-stable-decay (WSD, trapezoidal): warm up, hold, cool down.",
           "`warmup(warmup) >> constant(peak) >> cooldown(peak, end, cooldown, shape)`",
           "warmup_stable_decay(peak=1.0, steps=1000)"),
+    # -- plan changes (glideslope.replan): the plan as it was before `at`, continuous there
+    Entry("extend", "Plan changes", "The plan re-planned at `at` to end later: a flat phase before the end "
+          "(WSD's stable phase) grows and the cooldown is kept; otherwise the rest stretches.",
+          "`schedule(m(t))`: `m(t) = t` before `at`; then the flat phase holds `steps - length` steps longer, "
+          "or `m(t) = c + (t - c) * (length - c) / (steps - c)`",
+          "extend(warmup_stable_decay(peak=1.0, steps=600), 1000, at=300)"),
+    Entry("shorten", "Plan changes", "The plan re-planned at `at` to end sooner (the flat phase shrinks, or the "
+          "rest is squeezed).", "as `extend`, with `steps` below the plan's length",
+          "shorten(warmup(100) >> cosine(steps=900), 600, at=300)"),
+    Entry("cooldown_now", "Plan changes", "Cool down now: from `at`, a cooldown from the value reached to `end`.",
+          "`schedule(t)` before `at`, then `cooldown(schedule(at), end, steps, shape)(t - at)`",
+          "cooldown_now(warmup(100) >> constant(1.0, steps=900), at=500, steps=300, shape='1-sqrt', end=0.0)"),
+    Entry("splice", "Plan changes", "From `at`, follow another schedule, scaled to start at the value reached "
+          "(or as given: `continuous=False`).",
+          "`schedule(t)` before `at`, then `then(t - at) * schedule(at) / then(0)`",
+          "splice(cosine(steps=1000), constant(1.0, steps=200) >> linear(1.0, 0.0, 300), at=500)"),
 )
 
 

@@ -34,7 +34,7 @@ API = {
 REQUIRED_PAGES = [
     "index.md", "install.md", "gallery.md", "schedules.md", "guides/pytorch.md", "guides/transformers.md",
     "guides/lightning.md", "guides/timm.md", "guides/optax.md", "guides/keras.md", "cli.md", "guarantees.md",
-    "finder.md", "benchmark.md", "budget-study.md",
+    "finder.md", "benchmark.md", "budget-study.md", "guides/plan-changes.md",
 ]
 
 

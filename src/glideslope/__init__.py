@@ -37,9 +37,11 @@ from .cycles import (
     one_cycle,
     one_cycle_momentum,
 )
+from .horizon import HorizonReport, HorizonWarning, horizon_report
 from .noise import Noise, noise
 from .piecewise import MultiStep, PiecewiseConstant, Step, multistep, piecewise_constant, step
 from .plateau import ReduceOnPlateau
+from .replan import CooldownNow, Extend, Shorten, Splice, cooldown_now, extend, shorten, splice
 from .schedule import Phase, Schedule
 from .shapes import (
     Constant,
@@ -70,6 +72,7 @@ from .shapes import (
 from .timing import UnboundScheduleError
 from .transforms import Clamp, Repeat, Shift, Stretch, clamp, repeat, shift, stretch
 from .tune import LRFinderResult, Recommendation, find_lr, recommend
+from .tune import recommend_torch, recommend_with_pilots
 
 __version__ = "0.1.0"
 
@@ -87,3 +90,8 @@ __all__ = [
     "sequence", "shift", "slanted_triangular", "step", "stretch", "tanh", "warmup",
     "warmup_stable_decay", "wsd",
 ]
+__all__ += [  # plan changes (replan.py) and horizon checks (horizon.py)
+    "CooldownNow", "Extend", "HorizonReport", "HorizonWarning", "Shorten", "Splice", "cooldown_now", "extend",
+    "horizon_report", "shorten", "splice",
+]
+__all__ += ["recommend_torch", "recommend_with_pilots"]  # pilot-based recommendation (tune/pilots.py)

@@ -63,7 +63,7 @@ def test_fractions_bind_to_total_steps():
     assert o.param_groups[0]["lr"] == pytest.approx(0.1)
 
 
-def test_state_dict_resumes_and_warns_on_changed_schedule():
+def test_state_dict_resumes_and_refuses_a_changed_schedule():
     sched = gs.cosine(steps=100)
     o = adam()
     s = ScheduleLR(o, sched)
@@ -81,7 +81,7 @@ def test_state_dict_resumes_and_warns_on_changed_schedule():
     steps(o2, s2, 1)
     assert o2.param_groups[0]["lr"] == pytest.approx(0.1 * sched(31))
     s3 = ScheduleLR(adam(), gs.cosine(steps=120))
-    with pytest.warns(UserWarning, match="saved under different schedule"):
+    with pytest.raises(ValueError, match="saved at step 30 under another plan"):  # never a silent mix
         s3.load_state_dict(state)
 
 

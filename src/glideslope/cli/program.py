@@ -63,9 +63,9 @@ def command_modules() -> tuple[Any, ...]:
     ``register(subparsers)``, which adds its sub-parsers and sets ``func`` (a callable taking
     the parsed args and returning an exit status)."""
     from ..bench import commands as bench_commands
-    from . import commands
+    from . import commands, replan
 
-    return (commands, bench_commands)
+    return (commands, replan, bench_commands)
 
 
 def _missing_package(exc: ImportError) -> str:

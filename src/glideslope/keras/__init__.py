@@ -35,7 +35,7 @@ at every step there), these in ``floatx``.
 :class:`glideslope.ReduceOnPlateau`.
 """
 
-from .callbacks import ReduceLROnPlateau
+from .callbacks import HorizonCheck, ReduceLROnPlateau
 from .schedules import (
     CosineDecay,
     CosineDecayRestarts,
@@ -51,6 +51,7 @@ __all__ = [
     "CosineDecay",
     "CosineDecayRestarts",
     "ExponentialDecay",
+    "HorizonCheck",
     "InverseTimeDecay",
     "KerasSchedule",
     "PiecewiseConstantDecay",

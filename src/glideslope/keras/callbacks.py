@@ -19,7 +19,9 @@ from typing import Any
 
 from .. import _validate as v
 from .._optional import MissingExtraError, install_hint, require
+from ..horizon import HorizonReport, HorizonWarning, horizon_report, past_end, past_end_message
 from ..plateau import ReduceOnPlateau
+from ..schedule import Schedule
 
 
 def import_keras() -> Any:
@@ -42,7 +44,7 @@ keras = import_keras()
 ops = keras.ops
 _Callback: Any = keras.callbacks.Callback
 
-__all__ = ["ReduceLROnPlateau"]
+__all__ = ["HorizonCheck", "ReduceLROnPlateau"]
 
 #: metric names (without ``val_``) that are better when lower / higher, for ``mode="auto"``
 _LOWER = ("loss", "error", "crossentropy", "hinge", "divergence", "poisson", "cosh", "mae", "mse", "mape", "msle")
@@ -98,11 +100,9 @@ class ReduceLROnPlateau(_Callback):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         super().__init__()
-        if kwargs:
-            raise TypeError(
-                f"ReduceLROnPlateau got unexpected keyword arguments {sorted(kwargs)}; it takes "
-                f"monitor, factor, patience, verbose, mode, min_delta, cooldown and min_lr"
-            )
+        if kwargs:  # Keras's signature takes **kwargs; none is used
+            names = ("monitor", "factor", "patience", "verbose", "mode", "min_delta", "cooldown", "min_lr")
+            raise v.unexpected_keyword("ReduceLROnPlateau", next(iter(kwargs)), names)
         if not isinstance(monitor, str) or not monitor:
             raise TypeError(f"monitor must be the name of a logged metric, got {monitor!r}")
         mode = v.choice("mode", mode, ("auto", "min", "max"))
@@ -175,3 +175,44 @@ class ReduceLROnPlateau(_Callback):  # type: ignore[misc]
             f"patience={self.patience!r}, mode={self.mode!r}, min_delta={self.min_delta!r}, "
             f"cooldown={self.cooldown!r}, min_lr={self.min_lr!r})"
         )
+
+
+class HorizonCheck(_Callback):  # type: ignore[misc]
+    """Speak up when training runs past its schedule's plan (see :mod:`glideslope.horizon`).
+
+    After each batch it reads ``optimizer.iterations``; once that is past twice the plan's
+    length it warns, once, with a :class:`glideslope.HorizonWarning` naming the likely cause
+    (a schedule written in epochs, stepped per batch) and the fix. At the end of training,
+    :attr:`report` holds :func:`glideslope.horizon_report` for the steps taken.
+
+    Args:
+        schedule: the learning-rate schedule the optimizer was given: a glideslope schedule,
+            or a Keras one of ours (``to_keras(...)``, ``CosineDecay``...; its ``.schedule``).
+    """
+
+    @v.checked_keywords
+    def __init__(self, schedule: Any) -> None:
+        super().__init__()
+        plan = getattr(schedule, "schedule", schedule)
+        if not isinstance(plan, Schedule):
+            raise TypeError(f"schedule must be a glideslope schedule or one of glideslope.keras's, got {schedule!r}")
+        self.plan: Schedule = plan
+        self.report: HorizonReport | None = None
+        self._warned = False
+
+    def _step(self) -> int:
+        return int(self.model.optimizer.iterations)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._warned:
+            return
+        step = self._step()
+        if past_end(self.plan.length, step):
+            self._warned = True
+            fix = ("model.optimizer.learning_rate = to_keras(gs.extend(plan, NEW_TOTAL, at=step)) before the plan "
+                   "ends, then model.make_train_function(force=True)")
+            warnings.warn(past_end_message("the Keras optimizer", self.plan.length, step,  # type: ignore[arg-type]
+                                           float(self.plan(step)), fix), HorizonWarning, stacklevel=2)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.report = horizon_report(self.plan, self._step())

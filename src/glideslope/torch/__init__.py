@@ -18,7 +18,7 @@ from .._optional import require
 require("torch", extra="torch", feature="glideslope.torch")  # one line naming the extra, not a traceback
 
 from ._base import LRScheduler
-from .convert import UnreadableSchedulerError, from_torch
+from .convert import UnreadableSchedulerError, from_torch, take_over
 from .native import ScheduleLR
 from .schedulers import (
     SWALR,
@@ -88,4 +88,5 @@ __all__ = [
     "get_reduce_on_plateau_schedule",
     "get_scheduler",
     "get_wsd_schedule",
+    "take_over",
 ]

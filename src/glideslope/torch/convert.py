@@ -19,6 +19,7 @@ from torch.optim.swa_utils import SWALR as TorchSWALR  # noqa: N811
 import glideslope as gs
 import torch
 
+from .._validate import checked_keywords
 from ..schedule import Schedule
 from ._base import GlideScheduler, as_float
 from .cyclic import cyclic_curve, one_cycle_curve, warm_restarts_curve
@@ -32,9 +33,10 @@ from .fixed import (
     polynomial_curve,
     step_curve,
 )
+from .native import ScheduleLR
 from .swa import swa_alpha_curve
 
-__all__ = ["from_torch"]
+__all__ = ["from_torch", "take_over"]
 
 #: Transformers' lambdas (``transformers.optimization``), by name: the dialect function that
 #: builds the same schedule
@@ -59,6 +61,7 @@ class UnreadableSchedulerError(TypeError):
     """``from_torch`` met something it cannot express as a glideslope schedule."""
 
 
+@checked_keywords
 def from_torch(scheduler: Any, group: int = 0) -> Schedule:
     """The glideslope schedule that param group ``group``'s learning rate follows under
     ``scheduler`` (an instance of any ``torch.optim.lr_scheduler`` class or of
@@ -198,3 +201,25 @@ _READERS: dict[type, Any] = {
     tls.SequentialLR: _sequential,
     tls.ChainedScheduler: _chained,
 }
+
+
+@checked_keywords
+def take_over(scheduler: Any) -> ScheduleLR:
+    """A :class:`ScheduleLR` that continues ``scheduler`` (any scheduler :func:`from_torch`
+    reads) from the step it has reached, on the schedules it follows, so that its plan can
+    then be changed: ``take_over(s).replan(gs.extend, steps=...)``.
+
+    It drives the same optimizer in absolute values (``mode="absolute"``); its ``last_epoch``
+    is the scheduler's, and the learning rates it writes now are ``from_torch(scheduler,
+    i)(last_epoch)``, the ones the scheduler holds. Step it instead of the old one from here.
+
+    Raises:
+        UnreadableSchedulerError: as :func:`from_torch`.
+    """
+    if isinstance(scheduler, ScheduleLR):
+        return scheduler
+    optimizer = scheduler.optimizer
+    plans = [from_torch(scheduler, i) for i in range(len(optimizer.param_groups))]
+    step = int(scheduler.last_epoch)
+    # built one step back: construction takes one step, to the scheduler's own
+    return ScheduleLR(optimizer, plans, mode="absolute", last_epoch=step - 1 if step > 0 else -1)
