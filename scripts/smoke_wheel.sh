@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the sdist and the wheel, install the wheel into a fresh venv away from the source tree,
 # and use it there: import, `glideslope table` on the cosine exercise, a missing extra's one-line
-# error, one dialect (glideslope.torch next to torch, from constraints.txt), and a few of the
+# error, `[torch]` next to a torch already present (its version must not change), one dialect
+# (glideslope.torch next to torch, from constraints.txt), and a few of the
 # sdist's own tests run against the installed wheel, every import path the docs name among them.
 #
 #   bash scripts/smoke_wheel.sh            # uses .venv/bin/python (with `build`, from the dev extra)
@@ -70,6 +71,22 @@ if "$V/python" -c "import glideslope as gs; gs.save(gs.cosine(steps=10), 'lr.yam
 fi
 grep -q 'pip install "glideslope\[yaml\]"' err.txt || { cat err.txt; fail "the missing-PyYAML error does not name the extra"; }
 echo "smoke_wheel: missing PyYAML names the extra: $(tail -1 err.txt)"
+
+# an existing torch is kept: a fresh venv that already holds torch (the pinned CPU build from
+# constraints.txt, as a user's own CPU or CUDA build would be), then the wheel's torch extra with
+# no constraint at all: pip must leave that torch alone (the README's CPU route relies on it)
+echo "smoke_wheel: installing the torch extra next to a torch already present"
+"$PY" -m venv "$WORK/venv-torch"
+VT="$WORK/venv-torch/bin"
+(V=$VT; pip_install -c "$ROOT/constraints.txt" torch)
+torch_version() { "$VT/python" -W ignore -c "import torch; print(torch.__version__)"; }
+before=$(torch_version)
+(V=$VT; pip_install "$wheel[torch]")
+after=$(torch_version)
+[ "$before" = "$after" ] || fail "pip install glideslope[torch] replaced torch $before with $after"
+"$VT/python" -c "import glideslope.torch" || fail "glideslope.torch does not import next to torch $after"
+echo "smoke_wheel: torch $before already present is kept by pip install glideslope[torch]"
+rm -rf "$WORK/venv-torch"
 
 echo "smoke_wheel: installing the torch extra (torch from constraints.txt)"
 pip_install -c "$ROOT/constraints.txt" "$wheel[torch]"

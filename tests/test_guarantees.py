@@ -20,6 +20,9 @@ from glideslope import schedule as schedule_module
 
 torch = pytest.importorskip("torch")
 
+#: The engine leaks no warning, whatever the extremes: any warning fails a test here.
+pytestmark = pytest.mark.filterwarnings("error")
+
 
 @pytest.fixture(scope="module")
 def jax_x64():  # type: ignore[no-untyped-def]
@@ -99,7 +102,7 @@ def test_messages_cut_long_values_short() -> None:
 
 def test_config_errors_say_where_and_are_value_errors() -> None:
     bad = {"type": "sequence", "phases": [{"type": "cosine", "steps": 5}, {"type": "cosine", "steps": 0}]}
-    with pytest.raises(ValueError, match=r"config\.phases\[1\] \(cosine\): steps must be >= 1 steps, got 0"):
+    with pytest.raises(ValueError, match=r"config\.phases\[1\] \(cosine\): steps must be at least 1 step, got 0"):
         gs.from_config(bad)
     with pytest.raises(ValueError, match=r"config \(scale\): factor must be a real number"):
         gs.from_config({"type": "scale", "schedule": {"type": "constant"}, "factor": "2"})
@@ -555,3 +558,28 @@ def test_plateau_load_state_dict_validates_and_changes_nothing_when_it_refuses()
 def test_plateau_constructor_refuses_nonsense(kwargs, match) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises((ValueError, TypeError), match=match):
         gs.ReduceOnPlateau(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("build", "steps", "want"),
+    [
+        # a huge step over a tiny stretch factor: the inner step is inf (it was: overflow in divide)
+        (lambda: gs.stretch(gs.constant(0.5), 1e-300), [0.0, 1e300, 1.7e308], [0.5, 0.5, 0.5]),
+        # a tiny segment and a huge step: the progress clips to 1 (it was: overflow in divide)
+        (lambda: gs.interpolate([0, 5.7e-8, 0.5], [0.0, -1e150, -5e16], shape="cosine"), [1e300], [-5e16]),
+        # one point so large that point + 1 rounds to it (it was: 0 / 0, a nan on NumPy only)
+        (lambda: gs.interpolate([2.3e300], [1.0]), [0.0, 2.3e300, 1e301], [1.0, 1.0, 1.0]),
+        # a halving past 2**1023 cycles (it was: overflow in power)
+        (lambda: gs.cyclic(0.1, 1.0, up=1, down=1, mode="triangular2"), [1e300, 1.7e308], [0.1, 0.1]),
+        # cycles that grow past the float range (it was: overflow in power and multiply)
+        (lambda: gs.cosine_restarts(-1e150, 9.5e271, period=205, period_mult=1e300, decay=1e10), [1e300], None),
+    ],
+)
+def test_extremes_leak_no_warning_and_match_the_scalar_path(build, steps, want) -> None:  # type: ignore[no-untyped-def]
+    s = build()
+    got = s(np.array(steps))  # pytestmark turns any warning into an error
+    scalar = [s(t) for t in steps]
+    assert got.tolist() == scalar
+    assert all(math.isfinite(x) for x in scalar)
+    if want is not None:
+        assert scalar == want

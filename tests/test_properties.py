@@ -12,6 +12,9 @@ from tests.strategies import lengths, schedules, shapes, values
 
 import glideslope as gs
 
+#: The engine leaks no warning (NumPy's or Python's) for any schedule drawn: any warning fails a test here.
+pytestmark = pytest.mark.filterwarnings("error")
+
 STEPS = np.array([0, 1, 2, 3, 5, 7, 10, 11, 17, 49, 50, 99, 100, 101, 150, 199, 200, 333, 399, 400, 401, 777, 1500])
 
 

@@ -3,14 +3,23 @@
 NumPy and torch scalars are taken as the Python numbers they hold (:func:`plain`): an
 integral ``np.int64(100)`` is an int, ``np.bool_(True)`` a bool (never a number). Values in
 messages are cut short (:func:`short`): a config can hold a megabyte-long list.
+
+A misspelt keyword is answered as Python answers it, a TypeError, but naming the public
+callable and the closest valid names (:func:`checked_keywords`), e.g.
+``cosine() got an unexpected keyword argument 'stpes'; did you mean 'steps'?``.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 import math
 import reprlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -113,12 +122,19 @@ def choice(name: str, value: object, options: Iterable[str]) -> str:
     return value
 
 
+def _iterable(values: object) -> TypeGuard[Iterable[Any]]:
+    """``isinstance(values, Iterable)`` without the ABC machinery (no Python-level call: the
+    SPEC parser's tests watch every call a SPEC makes)."""
+    cls = type(values)
+    return hasattr(cls, "__iter__") and cls.__iter__ is not None
+
+
 def reals(name: str, values: object, *, min_len: int = 1) -> tuple[float, ...]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+    if isinstance(values, (str, bytes)) or not _iterable(values):
         raise TypeError(f"{name} must be a list of numbers, got {type(values).__name__}: {short(values)}")
     out = tuple(real(f"{name}[{i}]", v) for i, v in enumerate(values))
     if len(out) < min_len:
-        raise ValueError(f"{name} must have at least {min_len} value(s), got {short(list(out))}")
+        raise ValueError(f"{name} must have at least {count(min_len, 'value')}, got {short(list(out))}")
     return out
 
 
@@ -127,11 +143,11 @@ def increasing(
 ) -> tuple[Any, ...]:
     """Strictly increasing numbers >= ``minimum`` (sorted, no duplicates)."""
     if integers:
-        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        if isinstance(values, (str, bytes)) or not _iterable(values):
             raise TypeError(f"{name} must be a list of ints, got {type(values).__name__}: {short(values)}")
         out: tuple[Any, ...] = tuple(integer(f"{name}[{i}]", v) for i, v in enumerate(values))
         if len(out) < min_len:
-            raise ValueError(f"{name} must have at least {min_len} value(s), got {short(list(out))}")
+            raise ValueError(f"{name} must have at least {count(min_len, 'value')}, got {short(list(out))}")
     else:
         out = reals(name, values, min_len=min_len)
     for i, v in enumerate(out):
@@ -163,3 +179,83 @@ def flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {short(value)}")
     return value
+
+
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and ``word`` in the right number: ``count(1, "step")`` is ``"1 step"``, ``count(2,
+    "step")`` is ``"2 steps"`` (``plural`` for the irregular ones: ``"boundaries"``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
+def close_names(word: str, names: Iterable[str], n: int = 3) -> list[str]:
+    """The names closest to a misspelt ``word``, best first: at most ``n`` whose difflib
+    similarity is >= 0.6 and within 0.1 of the best one's (``'cosin'`` suggests ``'cosine'``,
+    not also ``'join'``)."""
+    close = difflib.get_close_matches(word, list(names), n=n)
+    ratios = [difflib.SequenceMatcher(None, word, c).ratio() for c in close]
+    return [c for c, r in zip(close, ratios) if r >= ratios[0] - 0.1]
+
+
+def did_you_mean(word: str, names: Iterable[str]) -> str:
+    """``"did you mean 'steps'?"`` (or ``"'a' or 'b'?"``) for the closest names; "" when none is close."""
+    close = [repr(c) for c in close_names(word, names)]
+    if not close:
+        return ""
+    return "did you mean " + (close[0] if len(close) == 1 else ", ".join(close[:-1]) + " or " + close[-1]) + "?"
+
+
+def unexpected_keyword(public: str, word: str, names: Iterable[str]) -> TypeError:
+    """Python's error for an unknown keyword, naming the public callable and what it takes."""
+    names = tuple(names)
+    hint = did_you_mean(word, names)
+    if not hint:
+        hint = f"it takes {', '.join(names)}" if names else "it takes no keyword arguments"
+    return TypeError(f"{public}() got an unexpected keyword argument {word!r}; {hint}")
+
+
+def checked_keywords(fn: F, public: Callable[[type], str] | None = None) -> F:
+    """``fn``, checking the keyword names of each call against its signature before calling it.
+
+    An unknown keyword raises :func:`unexpected_keyword`'s TypeError, naming the public
+    callable: ``fn.__name__`` for a function; for an ``__init__``, the class of the instance
+    being built (``public(cls)`` when given, e.g. a schedule's ``kind``, else its name). Every
+    other call runs ``fn`` unchanged, and errors raised inside it pass through as they are. A
+    signature with ``**kwargs`` takes any keyword: ``fn`` is returned as it is. Used as a
+    decorator on functions, and by the base classes' ``__init_subclass__`` on each subclass's
+    ``__init__``.
+    """
+    if getattr(fn, "_checks_keywords", False):
+        return fn
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): Python's own check stands
+        return fn
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return fn
+    names = tuple(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    valid = frozenset(names) | {p.name for p in params if p.kind is p.POSITIONAL_ONLY}
+    method = fn.__name__ == "__init__"
+    shown = names[1:] if method else names  # not self
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if kwargs and not valid.issuperset(kwargs):
+            word = next(k for k in kwargs if k not in valid)
+            if method:
+                cls = type(args[0]) if args else type(None)
+                name = public(cls) if public is not None else cls.__name__
+            else:
+                name = fn.__name__
+            raise unexpected_keyword(name, word, shown)
+        return fn(*args, **kwargs)
+
+    checked._checks_keywords = True  # type: ignore[attr-defined]
+    return checked  # type: ignore[return-value]
+
+
+def check_init_keywords(cls: type, public: Callable[[type], str] | None = None) -> None:
+    """Make ``cls``'s own ``__init__`` (if it defines one) check its keywords
+    (:func:`checked_keywords`); a base class calls this from ``__init_subclass__``."""
+    init = cls.__dict__.get("__init__")
+    if init is not None:
+        cls.__init__ = checked_keywords(init, public)  # type: ignore[misc]

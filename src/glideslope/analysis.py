@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from ._validate import checked_keywords
 from .schedule import Schedule
 
 
@@ -36,6 +37,7 @@ def sample(s: Schedule, start: int = 0, stop: int | None = None) -> list[float]:
 _CHUNK = 1 << 20
 
 
+@checked_keywords
 def area(s: Schedule, start: int = 0, stop: int | None = None) -> float:
     """Sum of the values over ``[start, stop)``: the total "learning-rate budget" spent.
 
@@ -51,12 +53,14 @@ def area(s: Schedule, start: int = 0, stop: int | None = None) -> float:
     return math.fsum(parts)
 
 
+@checked_keywords
 def mean(s: Schedule, start: int = 0, stop: int | None = None) -> float:
     """Mean value over the steps ``[start, stop)`` (the average learning rate a run sees)."""
     start, stop = _range(s, start, stop)
     return area(s, start, stop) / (stop - start)
 
 
+@checked_keywords
 def extremes(s: Schedule, start: int = 0, stop: int | None = None) -> tuple[tuple[int, float], tuple[int, float]]:
     """``((step_of_min, min), (step_of_max, max))`` over ``[start, stop)`` (first occurrence)."""
     a, _ = _range(s, start, stop)
@@ -66,6 +70,7 @@ def extremes(s: Schedule, start: int = 0, stop: int | None = None) -> tuple[tupl
     return (a + lo, vals[lo]), (a + hi, vals[hi])
 
 
+@checked_keywords
 def first_crossing(
     s: Schedule, level: float, start: int = 0, stop: int | None = None, direction: str = "down"
 ) -> int | None:
@@ -98,6 +103,7 @@ class PhaseRow(NamedTuple):
     mean: float
 
 
+@checked_keywords
 def phase_table(s: Schedule) -> list[PhaseRow]:
     """What runs from which step to which, with its first, last, peak and mean values.
 
@@ -134,6 +140,7 @@ class Jump(NamedTuple):
         return self.after - self.before
 
 
+@checked_keywords
 def jumps(s: Schedule, rtol: float = 1e-9, atol: float = 1e-12) -> list[Jump]:
     """Phase joins where the value jumps: the ending phase's value at the join differs from
     the starting phase's first value by more than ``atol + rtol * max(|before|, |after|)``."""

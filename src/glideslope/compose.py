@@ -33,7 +33,7 @@ def _schedules(name: str, values: object, *, min_len: int = 1) -> tuple[Schedule
         raise TypeError(f"{name} must be a list of schedules, got {type(values).__name__}: {short(values)}")
     out = tuple(as_schedule(f"{name}[{i}]", s) for i, s in enumerate(values))
     if len(out) < min_len:
-        raise ValueError(f"{name} must hold at least {min_len} schedule(s), got {len(out)}")
+        raise ValueError(f"{name} must hold at least {v.count(min_len, 'schedule')}, got {len(out)}")
     return out
 
 
@@ -174,7 +174,7 @@ class Sequence(Schedule):
             if len(bounds) != len(flat) - 1:
                 raise ValueError(
                     f"boundaries must have one entry fewer than the schedules: got "
-                    f"{len(bounds)} boundaries for {len(flat)} schedules"
+                    f"{v.count(len(bounds), 'boundary', 'boundaries')} for {len(flat)} schedules"
                 )
             ints = [b for b in bounds if isinstance(b, int)]
             if len(ints) == len(bounds):
@@ -381,11 +381,13 @@ def _first_value(s: Schedule) -> float:
     return float(s(0))
 
 
+@v.checked_keywords
 def sequence(*phases: Schedule | float) -> Sequence:
     """``sequence(a, b, c)`` is ``a >> b >> c``: phases one after another."""
     return Sequence(list(phases))
 
 
+@v.checked_keywords
 def join(schedules: Any, boundaries: Any) -> Sequence:
     """Switch schedules at explicit steps: ``schedules[i + 1]`` starts at ``boundaries[i]``,
     seeing its own time restart at 0 (optax's ``join_schedules``).
@@ -549,6 +551,7 @@ class Maximum(_Pointwise):
         return out
 
 
+@v.checked_keywords
 def warmup_stable_decay(
     peak: float = 1.0,
     steps: int | None = None,

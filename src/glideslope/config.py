@@ -13,7 +13,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._optional import MissingExtraError, require
-from ._validate import short
+from ._validate import checked_keywords, short
 from ._walk import recursion_room
 from .schedule import MAX_DEPTH, REGISTRY, Schedule
 
@@ -29,6 +29,7 @@ MAX_CONFIG_DEPTH = 2 * MAX_DEPTH + 8
 MAX_TEXT = 10_000_000
 
 
+@checked_keywords
 def from_config(config: dict[str, Any], *, allow_callables: bool = False) -> Schedule:
     """Rebuild a schedule from :meth:`Schedule.to_config` output.
 
@@ -140,6 +141,7 @@ def dumps(schedule: Schedule) -> str:
         return json.dumps(schedule.to_config(), indent=2 if schedule._depth <= 32 else None)
 
 
+@checked_keywords
 def loads(text: str, *, allow_callables: bool = False) -> Schedule:
     """Rebuild a schedule from JSON (or, with PyYAML installed, YAML) text.
 
@@ -174,6 +176,7 @@ def _yaml(text: str) -> Any:
         raise ValueError(f"text is neither JSON nor YAML: {short(str(e), 200)}") from None
 
 
+@checked_keywords
 def load(path: str | Path, *, allow_callables: bool = False) -> Schedule:
     """Read a schedule from a JSON or YAML file written from ``to_config()``."""
     from pathlib import Path
@@ -185,6 +188,7 @@ def load(path: str | Path, *, allow_callables: bool = False) -> Schedule:
     return loads(p.read_text(), allow_callables=allow_callables)
 
 
+@checked_keywords
 def save(schedule: Schedule, path: str | Path) -> None:
     """Write the schedule's config to a JSON file (YAML when the name ends .yaml/.yml)."""
     from pathlib import Path

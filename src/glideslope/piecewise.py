@@ -131,8 +131,8 @@ class PiecewiseConstant(Schedule):
         vals = v.reals("values", values)
         if len(vals) != len(b) + 1:
             raise ValueError(
-                f"values must have one more entry than boundaries: got {len(vals)} values "
-                f"for {len(b)} boundaries"
+                f"values must have one more entry than boundaries: got {v.count(len(vals), 'value')} "
+                f"for {v.count(len(b), 'boundary', 'boundaries')}"
             )
         self._set(boundaries=b, values=vals, _b=list(b), _v=list(vals))
 

@@ -50,6 +50,7 @@ class ReduceOnPlateau:
             with ``after`` it is the schedule's last value instead, so leave it at 1.0.
     """
 
+    @v.checked_keywords
     def __init__(
         self,
         mode: str = "min",

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, NamedTuple
 
 from . import _xp
-from ._validate import plain, real, short
+from ._validate import check_init_keywords, count, did_you_mean, plain, real, short
 from ._walk import SHALLOW, memo, recursion_room
 from .timing import UnboundScheduleError, check_run_sizes, resolve_duration
 
@@ -110,6 +110,7 @@ class Schedule:
             defaults = cls.__init__.__defaults__ or ()
             cls._fields = tuple(names)
             cls._defaults = dict(zip(names[len(names) - len(defaults) :], defaults))
+        check_init_keywords(cls, _public_name)  # a misspelt keyword names kind(), suggests the fix
         if "kind" in cls.__dict__ and cls.kind:
             REGISTRY[cls.kind] = cls
 
@@ -257,7 +258,7 @@ class Schedule:
             minimum = self._minimums.get(field, 1)
             if v is None and open_means != "forever" and fill is not None:
                 if fill < minimum:
-                    raise ValueError(f"{self.kind}({field}=None) would get {fill} steps, fewer than {minimum}")
+                    raise ValueError(f"{self.kind}({field}=None) would get {count(fill, 'step')}, fewer than {minimum}")
                 changes[field] = fill
             else:
                 changes[field] = resolve_duration(
@@ -335,9 +336,10 @@ class Schedule:
         return type(self)(**self._changed_params(changes))
 
     def _changed_params(self, changes: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(changes) - set(self._fields)
-        if unknown:
-            raise TypeError(f"{self.kind}() has no argument(s) {sorted(unknown)}; it takes {list(self._fields)}")
+        for word in changes:
+            if word not in self._fields:
+                hint = did_you_mean(word, self._fields) or f"it takes {', '.join(self._fields)}"
+                raise TypeError(f"{self.kind}() has no argument {word!r}; {hint}")
         return {**self.params(), **changes}
 
     def _key(self) -> tuple[Any, ...]:
@@ -485,6 +487,14 @@ class Schedule:
 
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"{self.kind} is a schedule, not a sequence; call it with a step: s(t)")
+
+
+def _public_name(cls: type) -> str:
+    """The name a user calls a schedule class by: an engine shape's ``kind`` (``cosine``, the
+    factory in ``glideslope``), else the class's name (a dialect's ``Restarts``, a user's class)."""
+    kind = getattr(cls, "kind", "")
+    engine = cls.__module__.startswith("glideslope.") and cls.__module__.count(".") == 1
+    return kind if kind and engine else cls.__name__
 
 
 def _is_number(x: object) -> bool:

@@ -426,16 +426,19 @@ class Interpolate(Schedule):
         vals = v.reals("values", values)
         if len(vals) != len(b):
             raise ValueError(
-                f"boundaries and values must have the same length, got {len(b)} boundaries "
-                f"and {len(vals)} values"
+                f"boundaries and values must have the same length, got {v.count(len(b), 'boundary', 'boundaries')} "
+                f"and {v.count(len(vals), 'value')}"
             )
         b = tuple(int(x) if x == int(x) else x for x in b)
         for i in range(1, len(b)):
             _difference(f"boundaries[{i}]", b[i], f"boundaries[{i - 1}]", b[i - 1])
             _difference(f"values[{i}]", vals[i], f"values[{i - 1}]", vals[i - 1])
         self._set(boundaries=b, values=vals, shape=v.choice("shape", shape, INTERPOLATIONS))
-        # padded so that every segment index k has knots k and k + 1 (one point: flat)
-        self._set(_b=list(b) if len(b) > 1 else [b[0], b[0] + 1], _v=list(vals) if len(b) > 1 else [vals[0]] * 2)
+        # padded so that every segment index k has knots k and k + 1 (one point: flat, over a
+        # segment of length > 0 even where b[0] + 1 rounds to b[0])
+        first = float(b[0])
+        pad = [b[0], first + 1.0 if first + 1.0 > first else math.nextafter(first, math.inf)]
+        self._set(_b=list(b) if len(b) > 1 else pad, _v=list(vals) if len(b) > 1 else [vals[0]] * 2)
         self._set(_last=len(self._b) - 2)
 
     def _length(self) -> float | None:
@@ -449,7 +452,7 @@ class Interpolate(Schedule):
         k = xp.minimum(xp.maximum(xp.count_le(self._b, t) - 1, 0), self._last)
         b0, b1 = xp.take(self._b, k), xp.take(self._b, k + 1)
         v0, v1 = xp.take(self._v, k), xp.take(self._v, k + 1)
-        q = xp.minimum(xp.maximum((t - b0) / (b1 - b0), 0.0), 1.0)
+        q = (xp.minimum(xp.maximum(t, b0), b1) - b0) / (b1 - b0)  # in [0, 1]; clipped first, so never inf
         if self.shape == "cosine":  # anchored at the segment's end, as torch's OneCycleLR
             return v1 + (v0 - v1) * (0.5 + 0.5 * xp.cos(PI * q))
         return v0 + (v1 - v0) * q

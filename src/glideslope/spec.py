@@ -24,7 +24,6 @@ evaluated in a loop, not by recursion, so their length is bounded only by :data:
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import math
 import operator
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ._validate import did_you_mean
 from .schedule import Schedule
 
 #: The longest SPEC accepted, in characters.
@@ -136,9 +136,8 @@ class _Evaluator:
         raise self.fail(node, self._unknown(node.id))
 
     def _unknown(self, name: str) -> str:
-        close = difflib.get_close_matches(name, list(self.names), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else "; a SPEC may call only glideslope's schedule constructors"
-        return f"unknown name {name!r}{hint}"
+        hint = did_you_mean(name, self.names) or "a SPEC may call only glideslope's schedule constructors"
+        return f"unknown name {name!r}; {hint}"
 
     def _unary_op(self, node: ast.UnaryOp) -> Any:
         ops = []  # a chain such as - - + 1, outermost first, walked without recursion

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 
-from ._validate import plain, short, strictly_increasing
+from ._validate import count, plain, short, strictly_increasing
 
 Duration = int | str | None
 
@@ -62,7 +62,7 @@ def check_duration(name: str, value: object, *, minimum: int = 1, open_ok: bool 
         value = int(value)
     if isinstance(value, int):
         if value < minimum:
-            raise ValueError(f"{name} must be >= {minimum} steps, got {short(value)}")
+            raise ValueError(f"{name} must be at least {count(minimum, 'step')}, got {short(value)}")
         if value > MAX_STEPS:
             raise ValueError(f"{name} must be <= 2**53 steps (exact as a float), got {short(value)}")
         return value
@@ -96,7 +96,7 @@ def check_steps(name: str, values: object, *, minimum: int = 1, min_len: int = 1
         )
     out = tuple(check_duration(f"{name}[{i}]", x, minimum=minimum, open_ok=False) for i, x in enumerate(values))
     if len(out) < min_len:
-        raise ValueError(f"{name} must have at least {min_len} value(s), got {short(list(out))}")
+        raise ValueError(f"{name} must have at least {count(min_len, 'value')}, got {short(list(out))}")
     if all(isinstance(x, int) for x in out):
         strictly_increasing(name, out)
     return out  # type: ignore[return-value]
@@ -129,7 +129,7 @@ def resolve_duration(
         unit = f"steps_per_epoch={steps_per_epoch}"
     if steps < minimum:
         what = f"{owner}({name}={value!r})" if owner else f"{name}={value!r}"
-        raise ValueError(f"{what} resolves to {steps} steps with {unit}; it must be >= {minimum}")
+        raise ValueError(f"{what} resolves to {count(steps, 'step')} with {unit}; it must be >= {minimum}")
     if steps > MAX_STEPS:
         what = f"{owner}({name}={value!r})" if owner else f"{name}={value!r}"
         raise ValueError(f"{what} resolves to {short(steps)} steps with {unit}; it must be <= 2**53")

@@ -75,7 +75,7 @@ def test_show_fits_the_terminal_width() -> None:
     assert res.rc == 0, res
     plot = res.out.split("\n\n")[0].splitlines()
     assert max(len(line) for line in plot) == 50
-    assert len(plot) == 1 + 8 + 2  # title, rows (LINES - 12), axis and step labels
+    assert len(plot) == 1 + 1 + 8 + 2  # title, the value axis's name, rows (LINES - 12), axis and step labels
 
 
 def test_export_csv_and_json(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_top_level_help_lists_the_commands() -> None:
         (["show", "cosine.__class__"], ["attribute access", "'cosine.__class__'"]),
         (["table", "lambda: 0"], ["a lambda"]),
         (["export", "cosin(steps=10)"], ["unknown name 'cosin'", "did you mean 'cosine'"]),
-        (["table", "warmup(10) >> cosine(steps=-5)"], ["in cosine(...)", "'cosine(steps=-5)'", "steps must be >= 1"]),
+        (["table", "warmup(10) >> cosine(steps=-5)"], ["in cosine(...)", "'cosine(steps=-5)'", "steps must be at least 1 step"]),
         (["table", "cosine(end=0.01)"], ["needs the run's size", "add --steps N"]),
         (["table", "warmup('2ep') >> cosine(steps=10)"], ["add --steps-per-epoch"]),
         (["table", "cosine()", "--steps", "x"], ["argument --steps", "'x'"]),
@@ -177,4 +177,5 @@ def test_infinite_schedules_show_a_default_horizon() -> None:
     res = run_cli("show", "exponential(rate=0.99)", "--width", "60", "--height", "6", "--log")
     assert res.rc == 0, res
     assert "0 → ∞" in res.out and "never ends" in res.out
-    assert math.isclose(float(res.out.splitlines()[1].split()[0]), 1.0)
+    assert res.out.splitlines()[1] == "value"
+    assert math.isclose(float(res.out.splitlines()[2].split()[0]), 1.0)

@@ -179,3 +179,74 @@ def test_import_glideslope_imports_neither_numpy_nor_matplotlib() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# -- the value axis names what it shows: "value", "learning rate" under --lr, --param's name ---------
+
+
+def _svg_texts(path: Path) -> list[str]:
+    """The texts matplotlib's SVG writer draws (as paths), from the comment it puts before each."""
+    import re
+
+    return [t.strip() for t in re.findall(r"<!-- (.*?) -->", path.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize(
+    ("extra", "name"),
+    [([], "value"), (["--lr", "3e-4"], "learning rate"), (["--param", "momentum"], "momentum")],
+)
+def test_plot_svg_names_the_value_axis(tmp_path: Path, extra: list[str], name: str) -> None:
+    out = tmp_path / "a.svg"
+    assert run_cli("plot", "cosine(steps=100)", "-o", str(out), *extra).rc == 0
+    texts = _svg_texts(out)
+    assert name in texts and "step" in texts
+    others = {"value", "learning rate", "momentum"} - {name}
+    assert not others & set(texts), texts
+
+
+def _label_band(img: Any, left: int) -> tuple[int, int]:
+    """Rows spanned by the ink of the y-axis label: the leftmost band of dark columns, left of
+    the axes and clear of the tick labels (found as the first run of inked columns)."""
+    dark = img[:, :left].mean(axis=2) < 0.5
+    cols = np.nonzero(dark.any(axis=0))[0]
+    band = [cols[0]]
+    for c in cols[1:]:
+        if c - band[-1] > 2:
+            break
+        band.append(c)
+    rows = np.nonzero(dark[:, band[0]: band[-1] + 1].any(axis=1))[0]
+    return int(rows.min()), int(rows.max())
+
+
+def test_plot_png_names_the_value_axis(tmp_path: Path) -> None:
+    """Three PNGs of the same values (--lr 1 changes no value) differ in the axis name, drawn
+    rotated left of the axes: the longer the name, the taller its ink."""
+    spans, images = {}, {}
+    for key, extra in (("value", []), ("learning rate", ["--lr", "1"]), ("momentum", ["--param", "momentum"])):
+        out = tmp_path / f"{key}.png"
+        res = run_cli("plot", "cosine(steps=100)", "-o", str(out), "--size", "5x3.5", "--ylim", "0,1", *extra)
+        assert res.rc == 0, res
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        images[key] = _read_png(out)
+    left, _, top, bottom = _axes_box(images["value"])
+    for key, img in images.items():
+        assert img.shape == images["value"].shape
+        assert abs(_axes_box(img)[0] - left) <= 3  # the same frame (a letter's depth may move it a pixel)
+        lo, hi = _label_band(img, left - 3)
+        assert top <= lo < hi <= bottom + 20, (key, lo, hi, top, bottom)  # beside the axes, centred
+        spans[key] = hi - lo
+    assert spans["learning rate"] > 2 * spans["value"], spans  # 13 letters against 5
+    assert spans["value"] < spans["momentum"] < spans["learning rate"], spans
+
+
+def test_jupyter_svg_names_the_value_axis() -> None:
+    ns = "{http://www.w3.org/2000/svg}"
+    from glideslope.cli.render import schedule_svg
+
+    for ylabel in ("value", "learning rate"):
+        text = schedule_svg(gs.cosine(steps=10), ylabel=ylabel)
+        assert text is not None
+        labels = [e for e in ET.fromstring(text).iter(f"{ns}text") if "rotate(-90" in (e.get("transform") or "")]
+        assert [e.text for e in labels] == [ylabel]
+    default = gs.cosine(steps=10)._repr_svg_()
+    assert default is not None and ">value</text>" in default

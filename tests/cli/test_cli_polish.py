@@ -3,7 +3,8 @@
 ASCII when standard output cannot print braille; ``-`` in SPECs; ``--lr`` on a SPEC that is
 already scaled; open phases summarised over the steps drawn; exit status 2 for usage and bad
 input and 1 for runtime failures; a SPEC read from standard input; ``table --json``; one
-notation per ``table``.
+notation per ``table``. ``find``, ``bench`` and ``show`` fit 100 columns in a pipe, and ``find``
+never contradicts itself on any built-in task; the README's times are the measured ones.
 """
 
 from __future__ import annotations
@@ -302,3 +303,208 @@ def test_table_and_show_work_without_numpy() -> None:
                               env={**os.environ, "PYTHONIOENCODING": "utf-8"})
         assert proc.returncode == 0 and proc.stderr == "", (args, proc.stderr)
         assert proc.stdout == run_cli(*args).out, args  # the same output as with NumPy
+
+
+# -- glideslope find: every line fits a pipe, and nothing it prints contradicts itself ----------
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import re  # noqa: E402
+
+SWEEP = 20  # the fewest sweep steps that give every task's range test a suggestion
+
+
+def _find_text(task: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``glideslope find`` in this process (a task's data is loaded once, not per run), 100 columns wide."""
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    from glideslope.bench.tasks import TaskUnavailable, get_task
+    from glideslope.cli import main
+
+    try:
+        get_task(task)
+    except TaskUnavailable as exc:
+        pytest.skip(str(exc))
+    monkeypatch.setenv("COLUMNS", "100")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main(["find", "--task", task, "--sweep-steps", str(SWEEP), "--steps", "10"])
+    assert rc == 0
+    return out.getvalue()
+
+
+def _shape_of(spec: str) -> str:
+    """The decay shape a recommended SPEC holds (the names of glideslope.tune.recommendation.SHAPES)."""
+    if "cooldown(" in spec:
+        return re.search(r"shape='([^']+)'", spec).group(1)  # type: ignore[union-attr]
+    for shape in ("linear", "cosine"):
+        if f"{shape}(" in spec:
+            return shape
+    return "constant"
+
+
+def contradictions(text: str, sweep_steps: int) -> list[str]:
+    """What in ``find``'s output says two things at once (empty when nothing does)."""
+    from glideslope.spec import parse_spec
+    from glideslope.tune.recommendation import SHAPES
+
+    lines = text.splitlines()
+    spec_at = next(i for i, line in enumerate(lines) if line.startswith("SPEC: "))
+    spec = " ".join(line.strip() for line in lines[spec_at:])[len("SPEC: "):]
+    if spec.startswith("("):
+        spec = spec[1:-1]
+    schedule = parse_spec(spec)  # the SPEC, pasted whole, is one expression
+    flat = " ".join(line.strip() for line in lines)
+    found = []
+    steps = int(re.search(r"LR range test: (\d+) steps", flat).group(1))  # type: ignore[union-attr]
+    header = flat.split("LR range test:", 1)[1].split(" knee ", 1)[0]
+    ran_out = "reached end" in header or "ran to its end" in header
+    if "diverged" in header and ran_out:
+        found.append(f"the stop reason says both that the sweep diverged and that it ran out: {header}")
+    if steps < sweep_steps and not ("diverged" in header and not ran_out):
+        found.append(f"the sweep stopped early ({steps} of {sweep_steps} steps), but the stop reason says: {header}")
+    if ran_out and steps != sweep_steps:
+        found.append(f"the sweep took {steps} of {sweep_steps} steps, but the stop reason says: {header}")
+    shape = _shape_of(spec)
+    reason = flat.split(" shape ", 1)[1]
+    for other in set(SHAPES) - {shape}:
+        for claim in (f"shape='{other}' did better", f"{other} did better", f"{other} decay did better",
+                      f"{other} won", f"{other} decay won"):
+            if claim in reason:
+                found.append(f"recommends {shape} but its reason says {claim!r}")
+    peak = float(re.search(r" peak +([0-9.e+-]+),", flat).group(1))  # type: ignore[union-attr]
+    top = max(schedule(t) for t in range(11))
+    if not math.isclose(peak, top, rel_tol=1e-9):
+        found.append(f"the peak reason says {peak}, the schedule peaks at {top}")
+    return found
+
+
+def _tasks() -> list[str]:
+    try:
+        from glideslope.bench.tasks import TASKS
+    except ImportError:
+        return []
+    return list(TASKS)
+
+
+@pytest.mark.parametrize("task", _tasks())
+def test_find_fits_100_columns_and_never_contradicts_itself(task: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _find_text(task, monkeypatch)
+    wide = [line for line in text.splitlines() if len(line) > 100]
+    assert not wide, wide
+    assert contradictions(text, SWEEP) == [], text
+
+
+def test_the_contradiction_check_catches_the_old_wording() -> None:
+    """The output ``find`` printed on digits before: WSD recommended, linear said to do better, a
+    sweep that ran to its end said to have diverged, and a peak that is not the schedule's."""
+    old = (
+        "LR range test: 20 steps, lr 1e-07 .. 10, stopped: diverged: the smoothed loss rose (the sweep ran to its end)\n"
+        "  knee     0.117 (default)  where the curve bends\n"
+        "  peak   0.2, the finder's knee suggestion\n"
+        "  shape  warmup-stable-decay: on digits shape='linear' did better there (docs/finder.md)\n"
+        "SPEC: warmup(steps=1) >> constant(value=0.117, steps=7) >> cooldown(start=0.117, steps=2, shape='1-sqrt')\n"
+    )
+    found = contradictions(old, SWEEP)
+    assert len(found) == 3, found
+
+
+def test_find_wraps_to_100_columns_in_a_pipe() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    res = run_cli("find", "--task", "digits", "--sweep-steps", "30", "--steps", "600", env={"COLUMNS": ""}, timeout=300)
+    assert res.rc == 0, res
+    lines = res.out.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert max(len(line) for line in lines) > 90  # wrapped at 100, not at some narrower width
+    narrow = run_cli("find", "--task", "digits", "--sweep-steps", "30", "--steps", "600", env={"COLUMNS": "60"},
+                     timeout=300)
+    assert narrow.rc == 0 and max(len(line) for line in narrow.out.splitlines()) <= 60
+
+
+def test_show_draws_100_columns_into_a_pipe() -> None:
+    res = run_cli("show", "cosine(steps=100)", env={"COLUMNS": ""})  # no terminal: the fallback width
+    assert res.rc == 0, res
+    assert max(len(line) for line in res.out.split("\n\n")[0].splitlines()) == 100
+
+
+def test_fit_wraps_under_the_text_and_keeps_short_lines() -> None:
+    from glideslope.cli.render.terminal import fit
+
+    text = "short\n  peak   0.0631, " + "word " * 40 + "\nSPEC: " + "x" * 120
+    out = fit(text, 60).splitlines()
+    assert out[0] == "short"
+    assert all(len(line) <= 60 for line in out if "x" * 120 not in line)
+    assert out[1].startswith("  peak   0.0631, ") and all(line.startswith(" " * 9) for line in out[2:-2])
+    assert out[-1].strip() == "x" * 120  # a word longer than the line is not cut
+    assert " ".join(" ".join(out).split()) == " ".join(text.split())  # nothing lost or reordered
+
+
+# -- the README's times come from the figures benchmarks/time_readme.py measured -------------
+
+
+def _figures() -> dict:  # type: ignore[type-arg]
+    from glideslope.bench.timings import load_figures
+
+    figures = load_figures()
+    assert figures is not None, "benchmarks/results/readme-times.json is missing"
+    return figures
+
+
+def test_the_readme_times_are_the_measured_ones() -> None:
+    from glideslope.bench.timings import JOBS, estimate
+
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8").split())
+    figures = _figures()
+    measured = [job for job in JOBS if estimate(job, figures) is not None]
+    assert {"setup", "bench"} <= set(measured)
+    for job in measured:
+        said = str(estimate(job, figures))
+        assert " ".join(said.split()) in readme, f"the README does not say {said!r} for {job}"
+    if "tests" not in measured:  # then the README must not give the test suite a time
+        assert "the test suite's time is not measured yet" in readme
+    # and no other figure for these jobs: the old guesses are gone
+    for stale in ("about 3 min on 2 idle cores", "2 min 45 s on 2 quiet cores"):
+        assert stale not in readme
+
+
+def test_the_main_job_opens_with_the_same_estimate() -> None:
+    import argparse
+
+    from glideslope.bench.commands import opening_line
+    from glideslope.bench.runner import BenchConfig
+    from glideslope.bench.timings import estimate
+
+    said = estimate("bench", _figures())
+    main = argparse.Namespace(task="charlm", full=False, steps=None, grid=None, seeds=None, methods=None)
+    cfg = BenchConfig(task="charlm").validate()
+    assert opening_line(main, cfg).endswith(f" It takes {said}.")
+    other = argparse.Namespace(**{**vars(main), "steps": 480})  # another job: no estimate for it
+    assert "It takes" not in opening_line(other, cfg)
+
+
+def test_time_ranges_round_outwards_and_name_the_machine() -> None:
+    from glideslope.bench.timings import estimate, machine, time_range
+
+    runs = {"runs": [
+        {"cores": 2, "seconds": {"bench": 250.0}, "load_before": {"bench": 0.1}},
+        {"cores": 2, "seconds": {"bench": 275.0}, "load_before": {"bench": 0.3}},
+    ]}
+    assert time_range(runs, "bench") == "4-5 min" and machine(runs, "bench") == "2 idle cores"
+    runs["runs"].append({"cores": 2, "seconds": {"bench": 2100.0}, "load_before": {"bench": 9.6}})
+    assert estimate("bench", runs) == "about 4-35 min on 2 cores shared with other work (load average 9.6)"
+    assert time_range({"runs": [{"cores": 2, "seconds": {"bench": 240.0}, "load_before": {"bench": 0}}]},
+                      "bench") == "4-4.5 min"  # one run still reads as a range
+    assert estimate("tests", runs) is None
+
+
+def test_bench_fits_100_columns_in_a_pipe(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    res = run_cli("bench", "--task", "digits", "--seeds", "1", "--methods", "constant,warmup-cosine", "--grid", "0.01",
+                  "--steps", "20", "--no-plot", "--no-progress", "--results", str(tmp_path / "r.jsonl"),
+                  env={"COLUMNS": ""}, timeout=300)
+    assert res.rc == 0, res
+    lines = res.out.splitlines()
+    assert lines[0].startswith("glideslope bench: training ") and "It takes" not in res.out  # not the main job
+    assert max(len(line) for line in lines) <= 100 < len(" ".join(lines[:4]))  # the opening line was wrapped

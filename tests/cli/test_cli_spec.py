@@ -131,7 +131,7 @@ def test_injection_and_other_python_is_refused(text: str, fragment: str) -> None
     ("text", "fragments"),
     [
         ("cosin(steps=5)", ["unknown name 'cosin'", "did you mean 'cosine'", "column 1"]),
-        ("warmup(10) >> cosine(steps=-5)", ["in cosine(...)", "column 15", "'cosine(steps=-5)'", "steps must be >= 1"]),
+        ("warmup(10) >> cosine(steps=-5)", ["in cosine(...)", "column 15", "'cosine(steps=-5)'", "steps must be at least 1 step"]),
         ("cosine(steps=10, colour=2)", ["in cosine(...)", "colour"]),
         ("cosine(steps=10) / 0", ["cannot divide a schedule by 0"]),
         ("-'a'", ["unary minus", "not the string"]),

@@ -65,7 +65,8 @@ def test_the_braille_curve_sits_where_the_values_are() -> None:
     res = run_cli("show", spec, "--width", "70", "--height", "10")
     assert res.rc == 0, res
     lines = res.out.splitlines()
-    plot_rows = lines[1:11]
+    assert lines[1] == "value"  # the value axis's name, above it
+    plot_rows = lines[2:12]
     label_w = plot_rows[0].index("┤") - 1
     assert plot_rows[0].split()[0] == "1" and plot_rows[-1].split()[0] == "0"
     columns, height = _dots(plot_rows, label_w)
@@ -78,6 +79,19 @@ def test_the_braille_curve_sits_where_the_values_are() -> None:
         assert min(abs(r - expected) for r in columns[x]) <= 1, (t, sorted(columns[x]), expected)
     # the phase boundary at step 200 is marked on the plot and on the step axis
     boundary_col = label_w + 2 + round(200 * (n_cols - 1) / 1000) // 2
-    assert lines[11][boundary_col] == "┴"
+    assert lines[12][boundary_col] == "┴"
     assert "┊" in [row[boundary_col] for row in plot_rows if len(row) > boundary_col]
-    assert "200" in lines[12] and lines[12].rstrip().endswith("1000")
+    assert "200" in lines[13] and lines[13].rstrip().endswith("1000")
+
+
+@pytest.mark.parametrize(
+    ("extra", "name"),
+    [([], "value"), (["--lr", "3e-4"], "learning rate"), (["--param", "momentum"], "momentum"),
+     (["--lr", "0.9", "--param", "beta1"], "beta1")],
+)
+def test_the_value_axis_names_the_quantity(extra: list[str], name: str) -> None:
+    res = run_cli("show", "cosine(steps=100)", "--width", "60", "--height", "5", *extra)
+    assert res.rc == 0, res
+    lines = res.out.splitlines()
+    assert lines[1] == name
+    assert "┤" in lines[2] and "┤" not in lines[1]  # the name sits above the axis, not on it

@@ -59,7 +59,17 @@ class NumpyNamespace:
     _BLOCK = 1 << 13
 
     def evaluate(self, formula: Callable[[Any, Any], Any], t: Any) -> Any:
-        """``formula(t, self)``, block by block for large arrays."""
+        """``formula(t, self)``, block by block for large arrays.
+
+        NumPy's floating-point warnings are off inside: a formula may form an ``inf`` or ``nan``
+        on the way that a ``where``, ``minimum`` or ``maximum`` then sets aside (a huge step
+        divided by a tiny stretch factor, a cycle's growth past the float range), as the
+        scalar path, torch and JAX do silently; the result is finite for every schedule that
+        constructs (tests/test_guarantees.py), so a warning would only be noise."""
+        with self.np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._evaluate(formula, t)
+
+    def _evaluate(self, formula: Callable[[Any, Any], Any], t: Any) -> Any:
         if t.size <= self._BLOCKED_ABOVE:
             return formula(t, self)
         flat = t.reshape(-1)

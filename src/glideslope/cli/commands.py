@@ -89,6 +89,20 @@ def _new_parser(sub: Any, name: str, help: str, description: str, examples: str)
 # -- show -------------------------------------------------------------------------------------
 
 
+def quantity(args: argparse.Namespace) -> str:
+    """What a picture's value axis shows: ``--param``'s name, ``learning rate`` under
+    ``--lr``, else ``value`` (a multiplier)."""
+    if args.param:
+        return str(args.param)
+    return "learning rate" if args.lr is not None else "value"
+
+
+def add_param_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--param", metavar="NAME",
+                        help="the hyperparameter the schedule sets (e.g. momentum, weight_decay): names the "
+                        "value axis (default: 'learning rate' with --lr, else 'value')")
+
+
 def can_encode(stream: Any, text: str = _UNICODE_SAMPLE) -> bool:
     """Can ``stream`` (standard output) write ``text`` in its encoding?"""
     encoding = getattr(stream, "encoding", None) or "ascii"
@@ -102,16 +116,17 @@ def can_encode(stream: Any, text: str = _UNICODE_SAMPLE) -> bool:
 def _show(args: argparse.Namespace) -> int:
     """Draw the plot and the phase table on standard output."""
     from .render._sample import steps_for
-    from .render.terminal import phase_text, plot_text
+    from .render.terminal import PIPE_WIDTH, phase_text, plot_text
 
     schedule = schedule_from_args(args.spec, args)
     last = _last_step(schedule, args)
     _finite(schedule, steps_for(last, 2_000))
-    size = shutil.get_terminal_size((80, 24))
+    size = shutil.get_terminal_size((PIPE_WIDTH, 24))
     width = args.width or min(max(size.columns, 40), MAX_WIDTH)
     height = args.height or max(6, min(size.lines - 12, 20))
     ascii = args.ascii or not can_encode(sys.stdout)
-    print(plot_text(schedule, stop=last, width=width, height=height, log=args.log, ascii=ascii))
+    print(plot_text(schedule, stop=last, width=width, height=height, log=args.log, ascii=ascii,
+                    ylabel=quantity(args)))
     print()
     print(phase_text(schedule, stop=last, ascii=ascii))
     return 0
@@ -276,6 +291,7 @@ def _plot(args: argparse.Namespace) -> int:
         dpi=args.dpi,
         xlim=args.xlim,
         ylim=args.ylim,
+        ylabel=quantity(args),
     )
     try:
         fig.savefig(out)
@@ -356,6 +372,7 @@ def register(sub: Any) -> None:
                    help=f"total width in characters, 24 to {MAX_WIDTH} (default: the terminal's)")
     p.add_argument("--height", type=bounded_int(3, MAX_HEIGHT, "rows"), metavar="ROWS",
                    help=f"rows of the plot, 3 to {MAX_HEIGHT} (default: fit the terminal)")
+    add_param_argument(p)
     p.set_defaults(func=_show)
 
     p = _new_parser(
@@ -392,6 +409,7 @@ def register(sub: Any) -> None:
     p.add_argument("specs", metavar="SPEC", nargs="+", help=SPEC_HELP)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the image to write: .png, .svg or .pdf")
     p.add_argument("--log", action="store_true", help="logarithmic value axis")
+    add_param_argument(p)
     p.add_argument("--title", help="a title above the plot (default: the SPEC, when there is only one)")
     p.add_argument("--label", action="append", metavar="TEXT", help="legend label, once per SPEC (default: the SPEC)")
     p.add_argument("--size", type=_size, default=(8.0, 4.5), metavar="WxH",

@@ -93,6 +93,10 @@ class _Dialect(_Base):  # type: ignore[misc]
     #: config key -> attribute, where Keras stores an argument under another name
     _config_attrs: ClassVar[dict[str, str]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        v.check_init_keywords(cls)  # a misspelt keyword names the class and suggests the fix
+
     def __init__(self, **arguments: Any) -> None:
         """Keep each constructor argument as given, under its own name (or ``_config_attrs``'s):
         Keras's attributes, which ``get_config()`` reads back."""
@@ -506,6 +510,7 @@ class KerasSchedule(_Dialect):
         return f"to_keras({self.schedule!r})"
 
 
+@v.checked_keywords
 def to_keras(
     schedule: Schedule, total_steps: int | None = None, steps_per_epoch: int | None = None
 ) -> KerasSchedule:

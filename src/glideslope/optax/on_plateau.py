@@ -73,6 +73,7 @@ def _decide(template: ReduceOnPlateau, best: Any, bad: Any, cool: Any, scale: An
     )
 
 
+@v.checked_keywords
 def plateau(controller: ReduceOnPlateau, accumulation_size: int = 1) -> Any:
     """An optax transformation that scales updates by ``controller``'s plateau rule.
 
@@ -150,6 +151,7 @@ def plateau(controller: ReduceOnPlateau, accumulation_size: int = 1) -> Any:
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
+@v.checked_keywords
 def reduce_on_plateau(
     factor: float = 0.1,
     patience: int = 10,

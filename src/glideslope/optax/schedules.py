@@ -32,6 +32,7 @@ INTERPOLATE_TYPES = ("linear", "cosine")
 # -- the optax functions ------------------------------------------------------------------
 
 
+@v.checked_keywords
 def constant_schedule(value: float) -> Schedule:
     """``value`` at every step.
 
@@ -44,6 +45,7 @@ def constant_schedule(value: float) -> Schedule:
     return Constant(v.real("value", value))
 
 
+@v.checked_keywords
 def polynomial_schedule(
     init_value: float,
     end_value: float,
@@ -77,6 +79,7 @@ def polynomial_schedule(
     return _shifted(Polynomial(init, end, steps, power=power_), begin)
 
 
+@v.checked_keywords
 def linear_schedule(
     init_value: float,
     end_value: float,
@@ -104,6 +107,7 @@ def linear_schedule(
     return _shifted(Linear(init, end, steps), begin)
 
 
+@v.checked_keywords
 def piecewise_constant_schedule(
     init_value: float,
     boundaries_and_scales: Mapping[int, float] | None = None,
@@ -133,6 +137,7 @@ def piecewise_constant_schedule(
     return PiecewiseConstant(boundaries, values)
 
 
+@v.checked_keywords
 def exponential_decay(
     init_value: float,
     transition_steps: int,
@@ -186,6 +191,7 @@ def exponential_decay(
     return s
 
 
+@v.checked_keywords
 def cosine_decay_schedule(
     init_value: float,
     decay_steps: int,
@@ -212,6 +218,7 @@ def cosine_decay_schedule(
     return Cosine(init, a * init, steps, exponent=e)
 
 
+@v.checked_keywords
 def piecewise_interpolate_schedule(
     interpolate_type: str,
     init_value: float,
@@ -257,6 +264,7 @@ def piecewise_interpolate_schedule(
     return _join(schedules, starts[1:])
 
 
+@v.checked_keywords
 def linear_onecycle_schedule(
     transition_steps: int,
     peak_value: float,
@@ -291,6 +299,7 @@ def linear_onecycle_schedule(
     )
 
 
+@v.checked_keywords
 def cosine_onecycle_schedule(
     transition_steps: int,
     peak_value: float,
@@ -321,6 +330,7 @@ def cosine_onecycle_schedule(
     )
 
 
+@v.checked_keywords
 def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps: int) -> Schedule:
     """Linear warmup from ``init_value`` to ``peak_value`` over ``warmup_steps``, then constant.
 
@@ -335,6 +345,7 @@ def warmup_constant_schedule(init_value: float, peak_value: float, warmup_steps:
     return linear_schedule(init_value, peak_value, warmup_steps)
 
 
+@v.checked_keywords
 def warmup_cosine_decay_schedule(
     init_value: float,
     peak_value: float,
@@ -376,6 +387,7 @@ def warmup_cosine_decay_schedule(
     return _join(schedules, [warm])
 
 
+@v.checked_keywords
 def warmup_exponential_decay_schedule(
     init_value: float,
     peak_value: float,
@@ -410,6 +422,7 @@ def warmup_exponential_decay_schedule(
     return _join(schedules, [warm])
 
 
+@v.checked_keywords
 def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
     """SGD with warm restarts: :func:`warmup_cosine_decay_schedule` cycles, one after another.
 
@@ -436,6 +449,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
     return _join(schedules, boundaries[:-1])
 
 
+@v.checked_keywords
 def join_schedules(schedules: list[Callable[[Any], Any]], boundaries: list[int]) -> Schedule:
     """Run ``schedules`` one after another, switching at ``boundaries``.
 
@@ -457,14 +471,15 @@ def join_schedules(schedules: list[Callable[[Any], Any]], boundaries: list[int])
         raise ValueError("schedules must hold at least one schedule, got none")
     if len(boundaries) != len(schedules) - 1:
         raise ValueError(
-            f"boundaries must have one entry fewer than schedules: got {len(boundaries)} "
-            f"boundaries for {len(schedules)} schedules"
+            f"boundaries must have one entry fewer than schedules: got "
+            f"{v.count(len(boundaries), 'boundary', 'boundaries')} for {len(schedules)} schedules"
         )
     run = [_as_schedule(f"schedules[{i}]", s) for i, s in enumerate(schedules)]
     bounds = [_count(f"boundaries[{i}]", b) for i, b in enumerate(boundaries)]
     return _join(run, bounds)
 
 
+@v.checked_keywords
 def to_optax(
     schedule: Schedule, total_steps: int | None = None, steps_per_epoch: int | None = None
 ) -> Schedule:

@@ -89,6 +89,10 @@ class Scheduler:
     warmup_prefix: bool
     warmup_steps: list[float]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        v.check_init_keywords(cls)  # a misspelt keyword names the class and suggests the fix
+
     def __init__(
         self,
         optimizer: Any,

@@ -14,6 +14,7 @@ from .plateau import PlateauLRScheduler
 SCHEDULERS = ("cosine", "tanh", "step", "multistep", "plateau", "poly", "wsd", "rsqrt", "constant", "none")
 
 
+@v.checked_keywords
 def scheduler_kwargs(cfg: Any, decreasing_metric: bool | None = None) -> dict[str, Any]:
     """The keyword arguments of :func:`create_scheduler_v2` from an argparse namespace (or any
     object with timm's ``train.py`` attribute names), with timm's defaults for the missing ones.
@@ -51,11 +52,13 @@ def scheduler_kwargs(cfg: Any, decreasing_metric: bool | None = None) -> dict[st
     }
 
 
+@v.checked_keywords
 def create_scheduler(args: Any, optimizer: Any, updates_per_epoch: int = 0) -> tuple[Scheduler | None, int]:
     """``create_scheduler_v2(optimizer, **scheduler_kwargs(args), updates_per_epoch=...)``."""
     return create_scheduler_v2(optimizer, **scheduler_kwargs(args), updates_per_epoch=updates_per_epoch)
 
 
+@v.checked_keywords
 def create_scheduler_v2(
     optimizer: Any,
     sched: str = "cosine",

@@ -42,6 +42,7 @@ from torch.optim import lr_scheduler as _tls
 import torch
 from torch import Tensor
 
+from .._validate import check_init_keywords
 from ..schedule import Schedule
 
 __all__ = ["EPOCH_DEPRECATION_WARNING", "GlideScheduler", "LRScheduler"]
@@ -121,6 +122,10 @@ class LRScheduler(_tls.LRScheduler):
     A subclass implements ``get_lr()`` exactly as for torch.
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_init_keywords(cls)  # a misspelt keyword names the class and suggests the fix
+
     def step(self, epoch: int | None = None) -> None:
         if self._step_count == 1:
             opt = self.optimizer
@@ -135,8 +140,8 @@ class LRScheduler(_tls.LRScheduler):
 
 
 def number(name: str, value: object) -> int | float:
-    """A real argument as a Python number: ints, floats, NumPy scalars and one-element
-    tensors are accepted (as torch's arithmetic accepts them); an int stays an int. Anything
+    """A real argument as a Python number: ints, floats, NumPy scalars, 0-d arrays and
+    one-element tensors are accepted (as torch's arithmetic accepts them); an int stays an int. Anything
     else raises TypeError naming the argument."""
     if value.__class__ is int or value.__class__ is float:
         return value
@@ -145,6 +150,8 @@ def number(name: str, value: object) -> int | float:
             raise TypeError(f"{name} must be a real number, got a tensor of shape {tuple(value.shape)}")
         x: int | float = value.item()
         return x
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a 0-d NumPy array
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
     if isinstance(value, numbers.Integral):
@@ -163,14 +170,18 @@ def real(name: str, value: object, *, low: float | None = None, low_open: bool =
 
 
 def plain(value: Any) -> Any:
-    """A per-group value as it is kept: a tensor cloned, a NumPy scalar as a Python number
-    (so that a state dict loads with ``torch.load(weights_only=True)``)."""
+    """A per-group value as it is kept: a tensor cloned (as torch clones it), a NumPy scalar
+    or 0-d array as a Python number (torch keeps the caller's object, which for a 0-d array
+    is mutable and does not load with ``torch.load(weights_only=True)``). Either way, changing
+    the caller's object afterwards changes nothing here."""
     if isinstance(value, Tensor):
         return value.clone()
     if isinstance(value, numbers.Real) and not isinstance(value, (int, float)):
         return value.item() if hasattr(value, "item") else float(value)
     if value.__class__ is not float and isinstance(value, float):  # numpy.float64 is a float
         return float(value)
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):  # a 0-d NumPy array
+        return value.item()
     return value
 
 
@@ -201,26 +212,55 @@ def group_values(optimizer: Optimizer, key: str) -> list[Any]:
     return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups]
 
 
+#: the param-group entries a scheduler sets once and keeps constant (torch's names)
+CONSTANT_ENTRIES = ("initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum", "swa_lr")
+
+
+def shares_constant(group: dict[str, Any], value: Tensor) -> bool:
+    """Whether ``value`` is the very tensor one of the group's constant entries holds (as after
+    loading a state in which two entries were one object): then it must not be written in place."""
+    for k in CONSTANT_ENTRIES:
+        if group.get(k) is value:
+            return True
+    return False
+
+
+def live(value: Any) -> Any:
+    """A value about to become a live entry (``lr``, ``momentum``, ``betas[0]``): a tensor of its
+    own, so that writing it in place never changes another entry or the caller's object."""
+    return value.clone() if isinstance(value, Tensor) else value
+
+
 def write(group: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``group[key]``: in place when it is a tensor (no recompiles under torch.compile)."""
+    """Set ``group[key]``: in place when it is a tensor of its own (no recompiles under
+    torch.compile); a tensor that a constant entry also holds is replaced by a filled copy."""
     cur = group[key]
     if isinstance(cur, Tensor):
+        if shares_constant(group, cur):
+            cur = group[key] = cur.clone()
         cur.fill_(value)
     else:
         group[key] = value
 
 
-def write_beta1(group: dict[str, Any], value: float, use_beta1: bool) -> None:
-    """Write a cycled momentum: ``betas[0]`` (Adam-like) or ``momentum`` (SGD-like); a tensor
-    is filled in place."""
+def write_beta1(group: dict[str, Any], value: Any, use_beta1: bool) -> None:
+    """Write a cycled momentum, ``betas[0]`` (Adam-like) or ``momentum`` (SGD-like), as torch
+    does: it puts in the value it computed, a tensor or a float as the arguments were. A
+    tensor value goes into a tensor entry of its own in place instead (the same value and type,
+    and no recompiles under torch.compile)."""
     if use_beta1:
         betas = group["betas"]
-        if isinstance(betas[0], Tensor):
-            betas[0].fill_(value)
+        b0 = betas[0]
+        if isinstance(b0, Tensor) and isinstance(value, Tensor) and not shares_constant(group, b0):
+            b0.fill_(value)
         else:
             group["betas"] = (value, *betas[1:])
+        return
+    cur = group["momentum"]
+    if isinstance(cur, Tensor) and isinstance(value, Tensor) and not shares_constant(group, cur):
+        cur.fill_(value)
     else:
-        write(group, "momentum", value)
+        group["momentum"] = value
 
 
 def as_float(x: Any) -> float:
@@ -336,7 +376,7 @@ class GlideScheduler(LRScheduler):
     def _closed(self, t: int) -> list[float]:
         """Every group's value at epoch ``t`` (default: ``base_lr_i * curve(t)``)."""
         m = self._curve(t)
-        return [b * m for b in self._bases()]
+        return [b * m if b.__class__ is float else as_float(b) * m for b in self.base_lrs]
 
     def _chain(self, i: int, lr: Any, t: int) -> Any:
         raise NotImplementedError
@@ -377,7 +417,8 @@ class GlideScheduler(LRScheduler):
             self._follow = [False] * len(groups)
         follow = self._follow
         chained = self.chained and not closed
-        if chained and all(follow):
+        all_follow = chained and all(follow)
+        if all_follow:
             # every group on the chained rule (inside a ChainedScheduler): float lrs in one go
             lrs = [g["lr"] for g in groups]
             if all(x.__class__ is float for x in lrs):
@@ -387,12 +428,13 @@ class GlideScheduler(LRScheduler):
                         g["lr"] = v
                 self._last_lr = list(new)
                 return
-        values: list[Any] = list(last) if chained and all(follow) else self._closed(t)
+        values: list[Any] = list(last) if all_follow else self._closed(t)
         out = values
         for i, g in enumerate(groups):
             cur = g["lr"]
-            if cur is last[i] and not follow[i]:  # the float we wrote last: the closed form
-                g["lr"] = values[i]
+            v = values[i]
+            if cur is last[i] and v.__class__ is float and not follow[i]:  # the float we wrote last: the closed form
+                g["lr"] = v
                 continue
             if chained:
                 if cur.__class__ is float:
@@ -405,12 +447,20 @@ class GlideScheduler(LRScheduler):
                     follow[i] = True
                     values[i] = self._chain(i, as_float(cur), t)
             if isinstance(cur, Tensor):
+                if shares_constant(g, cur):
+                    cur = g["lr"] = cur.clone()
                 cur.fill_(values[i])
                 if out is values:
                     out = list(values)
                 out[i] = cur.clone()
             else:
-                g["lr"] = values[i]
+                g["lr"] = v = values[i]
+                if isinstance(v, Tensor):
+                    # a tensor value (CyclicLR, OneCycleLR or SWALR given a tensor) into a float
+                    # group: the group holds it, get_last_lr() a copy (the two never alias)
+                    if out is values:
+                        out = list(values)
+                    out[i] = v.clone()
         self._last_lr = out
 
     def step(self, epoch: int | None = None) -> None:

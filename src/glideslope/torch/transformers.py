@@ -16,6 +16,7 @@ from typing import Any
 from torch.optim import Optimizer
 
 from .. import compose, cycles, shapes, transforms
+from .._validate import checked_keywords
 from ..schedule import Schedule
 from .native import ScheduleLR
 from .plateau import ReduceLROnPlateau
@@ -72,6 +73,7 @@ def _make(optimizer: Optimizer, s: Schedule, last_epoch: int) -> ScheduleLR:
     return ScheduleLR(optimizer, s, last_epoch=last_epoch)
 
 
+@checked_keywords
 def get_constant_schedule(optimizer: Optimizer, last_epoch: int = -1) -> ScheduleLR:
     """Multiplier 1."""
     return _make(optimizer, shapes.constant(1.0), last_epoch)
@@ -84,12 +86,14 @@ def get_reduce_on_plateau_schedule(optimizer: Optimizer, **kwargs: Any) -> Reduc
     return ReduceLROnPlateau(optimizer, **kwargs)
 
 
+@checked_keywords
 def get_constant_schedule_with_warmup(optimizer: Optimizer, num_warmup_steps: int, last_epoch: int = -1) -> ScheduleLR:
     """``t / W`` for ``t < W``, then 1."""
     w = _int("num_warmup_steps", num_warmup_steps)
     return _make(optimizer, _seq(_warmup(w), shapes.constant(1.0)), last_epoch)
 
 
+@checked_keywords
 def get_linear_schedule_with_warmup(
     optimizer: Optimizer, num_warmup_steps: int, num_training_steps: int, last_epoch: int = -1
 ) -> ScheduleLR:
@@ -100,6 +104,7 @@ def get_linear_schedule_with_warmup(
     return _make(optimizer, _seq(_warmup(w), decay), last_epoch)
 
 
+@checked_keywords
 def get_cosine_schedule_with_warmup(
     optimizer: Optimizer,
     num_warmup_steps: int,
@@ -119,6 +124,7 @@ def get_cosine_schedule_with_warmup(
     return _make(optimizer, _seq(_warmup(w), _wave(half)), last_epoch)
 
 
+@checked_keywords
 def get_cosine_with_hard_restarts_schedule_with_warmup(
     optimizer: Optimizer,
     num_warmup_steps: int,
@@ -140,6 +146,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     return _make(optimizer, _seq(_warmup(w), restarts), last_epoch)
 
 
+@checked_keywords
 def get_polynomial_decay_schedule_with_warmup(
     optimizer: Optimizer,
     num_warmup_steps: int,
@@ -163,6 +170,7 @@ def get_polynomial_decay_schedule_with_warmup(
     return _make(optimizer, _seq(_warmup(w), decay), last_epoch)
 
 
+@checked_keywords
 def get_inverse_sqrt_schedule(
     optimizer: Optimizer, num_warmup_steps: int, timescale: int | None = None, last_epoch: int = -1
 ) -> ScheduleLR:
@@ -185,6 +193,7 @@ def _min_rate(optimizer: Optimizer, min_lr: float | None, min_lr_rate: float | N
     return float(min_lr_rate)
 
 
+@checked_keywords
 def get_cosine_with_min_lr_schedule_with_warmup(
     optimizer: Optimizer,
     num_warmup_steps: int,
@@ -203,6 +212,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
     return _make(optimizer, _seq(_warmup(w), _wave(half, r)), last_epoch)
 
 
+@checked_keywords
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     optimizer: Optimizer,
     num_warmup_steps: int,
@@ -230,6 +240,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     return _make(optimizer, _seq(warm, transforms.shift(_wave(half, r), -1)), last_epoch)
 
 
+@checked_keywords
 def get_wsd_schedule(
     optimizer: Optimizer,
     num_warmup_steps: int,
@@ -304,6 +315,7 @@ _FUNCS: dict[str, Any] = {
 }
 
 
+@checked_keywords
 def get_scheduler(
     name: str | SchedulerType,
     optimizer: Optimizer,

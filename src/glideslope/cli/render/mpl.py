@@ -27,6 +27,7 @@ def plot_schedule(
     label: str | None = None,
     log: bool = False,
     phases: bool = True,
+    ylabel: str = "value",
     **kwargs: Any,
 ) -> Any:
     """Draw the curve of ``schedule`` over steps ``0..stop`` on ``ax``; return the Axes.
@@ -38,6 +39,8 @@ def plot_schedule(
         label: legend label (default: the schedule's repr).
         log: logarithmic value axis.
         phases: mark phase boundaries with dotted vertical lines in the curve's colour.
+        ylabel: the value axis's name: ``"value"`` (a multiplier), ``"learning rate"``, or the
+            hyperparameter the schedule sets.
         **kwargs: passed to ``Axes.plot`` (``color``, ``linewidth``, ...).
 
     Raises:
@@ -62,20 +65,21 @@ def plot_schedule(
     if phases:
         for b in boundaries(schedule, last):
             ax.axvline(b, color=line.get_color(), linestyle=":", linewidth=1.2, alpha=0.8)
-    style_axes(ax, log=log)
+    style_axes(ax, log=log, ylabel=ylabel)
     _, hi = ax.get_xlim()
     ax.set_xlim(0, max(hi if ax.lines[:-1] else 0, last))
     return ax
 
 
-def style_axes(ax: Any, *, log: bool = False) -> None:
-    """The default look: light grid, no top/right frame, labelled axes, optional log scale."""
+def style_axes(ax: Any, *, log: bool = False, ylabel: str = "value") -> None:
+    """The default look: light grid, no top/right frame, the axes labelled ``step`` and
+    ``ylabel``, optional log scale."""
     ax.grid(True, color="#dddddd", linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel("step")
-    ax.set_ylabel("value")
+    ax.set_ylabel(ylabel)
     if log:
         ax.set_yscale("log")
 
@@ -91,6 +95,7 @@ def plot_figure(
     xlim: tuple[float, float] | None = None,
     ylim: tuple[float, float] | None = None,
     legend: bool = True,
+    ylabel: str = "value",
 ) -> Any:
     """A matplotlib Figure (no pyplot, no display needed) with the schedules overlaid.
 
@@ -103,6 +108,7 @@ def plot_figure(
         dpi: resolution for raster formats.
         xlim, ylim: fixed axis limits (default: fit the curves).
         legend: draw a legend.
+        ylabel: the value axis's name (see :func:`plot_schedule`).
     """
     require_matplotlib()
     from matplotlib.figure import Figure
@@ -110,7 +116,7 @@ def plot_figure(
     fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     ax = fig.add_subplot()
     for label, schedule in items:
-        plot_schedule(schedule, ax, stop=stop, label=label, log=log)
+        plot_schedule(schedule, ax, stop=stop, label=label, log=log, ylabel=ylabel)
     if xlim is not None:
         ax.set_xlim(*xlim)
     if ylim is not None:

@@ -15,9 +15,10 @@ _FONT = 'font-family="sans-serif" font-size="11" fill="#333"'
 
 
 def schedule_svg(
-    schedule: Schedule, *, width: int = 480, height: int = 200, stop: int | None = None
+    schedule: Schedule, *, width: int = 480, height: int = 200, stop: int | None = None, ylabel: str = "value"
 ) -> str | None:
-    """An SVG image of the curve over steps ``0..stop``: axes with value and step labels,
+    """An SVG image of the curve over steps ``0..stop``: axes with value and step labels, the
+    value axis named ``ylabel`` (``"value"``, ``"learning rate"``, a hyperparameter's name),
     phase boundaries as dashed lines, and the schedule's repr as a title.
 
     Returns None when the schedule cannot be drawn yet (it is not bound to a run, or its
@@ -37,7 +38,7 @@ def schedule_svg(
     if hi == lo:
         pad = abs(lo) * 0.5 or 0.5
         lo, hi = lo - pad, hi + pad
-    left, right, top, bottom = 60, 14, 26, 30
+    left, right, top, bottom = 74, 14, 26, 30  # room for the value labels and the axis name
     pw, ph = width - left - right, height - top - bottom
 
     def px(t: float) -> float:
@@ -74,5 +75,8 @@ def schedule_svg(
     out.append(f'<text x="{left}" y="{base}" text-anchor="start" {_FONT}>0</text>')
     out.append(f'<text x="{left + pw}" y="{base}" text-anchor="end" {_FONT}>{last}</text>')
     out.append(f'<text x="{left + pw / 2:.2f}" y="{base}" text-anchor="middle" {_FONT}>step</text>')
+    mid = top + ph / 2
+    out.append(f'<text x="12" y="{mid:.2f}" transform="rotate(-90 12 {mid:.2f})" text-anchor="middle" '
+               f'{_FONT}>{html.escape(ylabel)}</text>')
     out.append("</svg>")
     return "\n".join(out)

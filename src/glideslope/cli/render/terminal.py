@@ -8,11 +8,18 @@ per cell) for terminals and logs without Unicode.
 
 Between integer steps a schedule's value holds, so columns that fall between two steps
 repeat the previous value, and a jump (a step decay, a restart) is drawn as a vertical line.
+Above the value axis a line names what the values are (``ylabel``): ``value`` for a
+multiplier, ``learning rate`` under ``--lr``, or a hyperparameter's name.
+
+Text for the terminal fits it: :func:`fit` wraps each line to :func:`terminal_width`, the
+terminal's width, or :data:`PIPE_WIDTH` columns when standard output is not a terminal.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
+import textwrap
 from dataclasses import dataclass
 
 from ...schedule import Schedule
@@ -55,6 +62,7 @@ def plot_text(
     log: bool = False,
     ascii: bool = False,
     title: str | None = None,
+    ylabel: str = "value",
 ) -> str:
     """The curve of ``schedule`` over steps ``0..stop`` as lines of text.
 
@@ -66,6 +74,7 @@ def plot_text(
         log: logarithmic value axis (values <= 0 are left out, with a note).
         ascii: plain ASCII characters instead of braille and box drawing.
         title: a first line; None for the schedule's repr, "" for none.
+        ylabel: what the values are, on a line above the value axis ("" for none).
 
     Raises:
         ValueError: the sizes are too small, or ``log`` with no positive value.
@@ -142,6 +151,8 @@ def plot_text(
         title = _title(schedule)
     if title:
         lines.append(_clip(title, width))
+    if ylabel:
+        lines.append(_clip(ylabel, width))
     for row in range(height):
         text = []
         for col in range(plot_w):
@@ -245,4 +256,39 @@ def phase_text(schedule: Schedule, *, stop: int | None = None, ascii: bool = Fal
             out.append("  ".join(ch.hline * w for w in widths))
         out.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     out.extend(notes)
+    return "\n".join(out)
+
+
+#: The width of text written to a pipe or a file (not a terminal).
+PIPE_WIDTH = 100
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns (``$COLUMNS`` first), or :data:`PIPE_WIDTH` when
+    standard output is not a terminal; never below 40."""
+    return max(40, shutil.get_terminal_size((PIPE_WIDTH, 24)).columns)
+
+
+def fit(text: str, width: int | None = None) -> str:
+    """``text`` with each line longer than ``width`` (default :func:`terminal_width`) wrapped
+    at spaces. Continuation lines are indented: under the second word of an indented line
+    (``"  peak   0.0631, ..."`` continues under ``0.0631``), by two spaces otherwise. A word
+    longer than the line is not cut."""
+    width = width or terminal_width()
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        hang = lead + 2
+        if lead:
+            second = line.find(" ", lead)
+            while 0 <= second < len(line) and line[second] == " ":
+                second += 1
+            if 0 < second <= width // 2:
+                hang = second
+        out.extend(textwrap.wrap(line, width, subsequent_indent=" " * hang,
+                                 break_long_words=False, break_on_hyphens=False, drop_whitespace=True)
+                   or [line])
     return "\n".join(out)
