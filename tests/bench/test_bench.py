@@ -30,7 +30,7 @@ from glideslope.bench.train import run_job
 from glideslope.cli import main
 
 METHODS = ("constant", "warmup-constant", "cosine", "wsd-1-sqrt", "plateau", "one-cycle-momentum", "schedule-free",
-           "finder-recommended", "prodigy", "dadapt-adam")
+           "finder-recommended", "prodigy", "dadapt-adam", "default-lr")
 GRIDDED = ("constant", "warmup-constant", "cosine", "wsd-1-sqrt", "plateau", "one-cycle-momentum", "schedule-free")
 
 
@@ -132,7 +132,11 @@ def test_report_terminal_and_markdown(finished: tuple[Path, Any, Counter], tmp_p
     assert "|" not in term and "**" not in term  # plain text, not markdown
     assert "Tuning-free vs the grid-best" in term
     tf = report.tuning_free(out)
-    assert {t["method"] for t in tf} == {"finder-recommended", "prodigy", "dadapt-adam"}
+    assert {t["method"] for t in tf} == {"finder-recommended", "prodigy", "dadapt-adam", "default-lr"}
+    # every verdict is against the reference, chosen on seed 0's validation loss
+    ref = report.grid_best(out)
+    assert [r["method"] for r in report.summary(out) if r["verdict"] == "reference"] == [ref]
+    assert "Multiplicity: each interval is per comparison" in md and "Under Bonferroni over the" in md
     for t in tf:
         assert t["low"] <= t["ratio"] <= t["high"] and 0 < t["compute"] < 1
     for claim, verdict, _ in report.claims(out):
@@ -291,7 +295,7 @@ def test_cooldown_branches(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kw", "exc", "words"),
     [
-        ({"task": "imagenet"}, ValueError, "task must be one of charlm, digits, fashion; got 'imagenet'"),
+        ({"task": "imagenet"}, ValueError, "task must be one of .*charlm, .*digits, .*fashion, .*; got 'imagenet'"),
         ({"steps": 5}, ValueError, r"steps \(the step budget\) must be an int >= 20; got 5"),
         ({"steps": 100.5}, ValueError, "steps"),
         ({"grid": ()}, ValueError, "grid must hold 1 to 12"),
@@ -329,6 +333,8 @@ def test_grid_parsing() -> None:
         (["bench", "--study", "--methods", "constant"], "--study runs its own budgets, grid and methods"),
         (["bench", "--study", "--budgets", "60,x"], "--budgets must be whole numbers like 120,240"),
         (["bench", "--task", "digits", "--peak", "0.01"], "--peak only applies with --cooldowns"),
+        (["bench", "--task", "digits", "--margin", "0.02"], "--margin and --interval only apply with --reanalyse"),
+        (["bench", "--reanalyse", "nope.jsonl"], "--reanalyse needs a results file (JSON lines); 'nope.jsonl'"),
     ],
 )
 def test_cli_errors_are_one_line_and_exit_2(argv: list[str], words: str, capsys: pytest.CaptureFixture[str],
@@ -353,8 +359,8 @@ def test_cli_bench_on_digits(capsys: pytest.CaptureFixture[str], tmp_path: Path)
             "--methods", "warmup-constant,cosine,finder-recommended,prodigy", "--results", str(res)]
     assert main(argv) == 0
     cap = capsys.readouterr()
-    lines = cap.out.splitlines()
-    assert lines[0].startswith("glideslope bench: training ") and " to see which schedule wins" in lines[0]
+    opening = " ".join(cap.out.split("\n\n")[0].split())  # the opening line, however the terminal wraps it
+    assert opening.startswith("glideslope bench: training ") and " to see which schedule wins" in opening
     assert "| " not in cap.out  # the terminal gets plain text
     assert "Tuning-free vs the grid-best" in cap.out and "runs now" in cap.out
     assert "runs" in cap.err  # the progress bar
@@ -369,6 +375,8 @@ def test_cli_bench_help_shows_examples_tasks_and_methods(capsys: pytest.CaptureF
         main(["bench", "--help"])
     out = capsys.readouterr().out
     assert "examples:" in out and "glideslope bench --study" in out and "--ray auto" in out
+    assert "--reanalyse FILE" in out and "--margin" in out and "--interval {t,wide}" in out
+    assert "* default-lr" in out  # the untuned default is in the main job
     for name in ("charlm", "fashion", "digits", "finder-recommended", "prodigy", "dadapt-adam",
                  "one-cycle-momentum", "warmup-constant"):
         assert name in out
@@ -385,3 +393,31 @@ def test_missing_fashion_data_says_how_to_install(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv(tasks.FASHION_ENV, raising=False)
     with pytest.raises(tasks.TaskUnavailable, match="apt-get install dataset-fashion-mnist"):
         tasks.fashion_dir()
+
+
+def test_default_lr_is_adamw_at_1e3_under_warmup_cosine(finished: tuple[Path, Any, Counter]) -> None:
+    _, out, _ = finished
+    assert out.best["default-lr"] == 1e-3 and "default-lr" not in out.grid_records
+    lrs = [lr for _, lr in out.eval_records["default-lr"][0]["lr_curve"]]
+    assert lrs[0] == 0.0 and max(lrs) == pytest.approx(1e-3) and lrs[-1] < 1e-5  # warmup, then cosine to 0
+    assert report.tuning_runs(out, "default-lr") == 1.0
+    assert "default-lr" in methods_mod.DEFAULT_METHODS
+
+
+def test_cli_reanalyse_recomputes_the_report_from_the_records(finished: tuple[Path, Any, Counter],
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    path, out, _ = finished
+    before = path.read_bytes()
+    assert main(["bench", "--reanalyse", str(path)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"Re-analysed from the records of `{path.name}` (nothing trained)")
+    # the same tables as the run's own report (recommend's reasons are not records: left out)
+    import dataclasses
+
+    assert out.recommended is not None
+    bare = dataclasses.replace(out, recommended={**out.recommended, "reasons": {}})
+    assert report.format_table(bare) in text
+    assert main(["bench", "--reanalyse", str(path), "--margin", "0.5", "--interval", "wide"]) == 0
+    wide = capsys.readouterr().out
+    assert "matches (within ±50%)" in wide and "97.5%" in wide
+    assert path.read_bytes() == before  # nothing written, nothing trained

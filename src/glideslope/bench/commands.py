@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cli.args import CommandError
+from . import suite_command
 from ._require import require_bench
 
 
@@ -37,13 +38,16 @@ def _lr(text: str) -> float:
 
 _EXAMPLES = """\
 examples:
-  glideslope bench                                  # the main job: charlm, {steps} steps, ~3 min on 2 idle cores
+  glideslope bench                                  # the main job: charlm, {steps} steps (it says how long)
   glideslope bench --task digits --seeds 2          # seconds: a smoke run
   glideslope bench --methods warmup-cosine,prodigy --steps 480
   glideslope bench --study                          # the budget-scaling study (hours on 2 cores)
   glideslope bench --study --budgets 120,240 --seeds 3
   glideslope bench --ray auto                       # the same grid as Ray tasks (resumes the same file)
   glideslope bench --cooldowns --peak 3e-3          # WSD cooldowns branched from one run vs cosine
+  glideslope bench --suite                          # the task suite's verdict, from its committed records
+  glideslope bench --suite --rerun --ray auto       # train the whole suite again (an hour or more on 2 cores)
+  glideslope bench --reanalyse benchmarks/results/budget-study.jsonl --margin 0.005 --interval wide
 
 tasks:
 {tasks}
@@ -58,7 +62,7 @@ def register(sub: Any) -> None:
     from .methods import DEFAULT_METHODS, METHODS
     from .tasks import DEFAULT_TASK, TASKS
 
-    tasks = "\n".join(f"  {n:<9} {TASKS[n].description} ({TASKS[n].steps} steps by default)" for n in TASKS)
+    tasks = "\n".join(f"  {n:<18} {TASKS[n].description}\n  {'':<18} {TASKS[n]().declaration()}" for n in TASKS)
     methods = "\n".join(f"  {'*' if n in DEFAULT_METHODS else ' '} {n:<21} {_short(METHODS[n].label)}" for n in METHODS)
     p = sub.add_parser(
         "bench",
@@ -95,11 +99,43 @@ def register(sub: Any) -> None:
     p.add_argument("--shape", default="1-sqrt", help="cooldown shape of --cooldowns (default 1-sqrt)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("--no-plot", action="store_true", help="do not write the PNG plot")
+    p.add_argument("--reanalyse", metavar="FILE",
+                   help="instead: recompute every table, interval and verdict from a results file (JSON lines), "
+                        "training nothing; prints the markdown")
+    p.add_argument("--margin", type=_margin,
+                   help="equivalence margin of 'matches', relative (default 0.01: ±1%%); with --reanalyse")
+    p.add_argument("--interval", choices=("t", "wide"),
+                   help="interval method (default t: the paired 95%% t-interval; wide: the same at 97.5%%, for "
+                        "skewed errors); with --reanalyse")
+    suite_command.add_flags(p)
     p.set_defaults(func=run_bench)
 
     from . import find_command
 
     find_command.register(sub)
+
+
+def _margin(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a relative margin like 0.01 (±1%), got {text!r}") from None
+    if not 0 <= x < 1:
+        raise argparse.ArgumentTypeError(f"must be a relative margin in [0, 1) like 0.01 (±1%), got {text!r}")
+    return x
+
+
+def _reanalyse(args: argparse.Namespace) -> int:
+    from .reanalyse import reanalyse
+    from .stats import MARGIN, Analysis
+
+    an = Analysis(margin=MARGIN if args.margin is None else args.margin, interval=args.interval or "t")
+    try:
+        text = reanalyse(args.reanalyse, an)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(text)
+    return 0
 
 
 def _short(text: str, n: int = 90) -> str:
@@ -134,9 +170,17 @@ def _budgets(text: str | None) -> tuple[int, ...]:
 def run_bench(args: argparse.Namespace) -> int:
     """The ``bench`` command."""
     require_bench("glideslope bench")
+    if args.reanalyse is not None:
+        return _reanalyse(args)
+    if args.margin is not None or args.interval is not None:
+        raise CommandError("--margin and --interval only apply with --reanalyse FILE")
     from . import report
     from .tasks import TaskUnavailable, get_task
 
+    if args.suite:
+        return suite_command.run_suite_command(args)
+    if args.rerun or args.tasks:
+        raise CommandError("--rerun and --tasks only apply with --suite")
     if args.study:
         return _run_study(args)
     if args.budgets is not None:
@@ -165,14 +209,17 @@ def run_bench(args: argparse.Namespace) -> int:
         if not args.no_plot:
             text += f"\n\nPlot: {report.plot_cooldowns(out, stem + '.png')}"
         Path(stem + ".md").write_text(text + "\n", encoding="utf-8")
-        print(text)
-        print(f"Results: {cfg.results}; report: {stem}.md")
+        from ..cli.render.terminal import fit
+
+        print(fit(text))
+        print(fit(f"Results: {cfg.results}; report: {stem}.md"))
         return 0
     if args.peak is not None:
         raise CommandError("--peak only applies with --cooldowns")
+    from ..cli.render.terminal import fit
     from .runner import run_benchmark
 
-    print(report.opening_line(cfg.task, int(cfg.steps), len(cfg.methods), int(cfg.seeds)), flush=True)
+    print(fit(opening_line(args, cfg)), flush=True)
     try:
         res = run_benchmark(cfg, progress=not args.no_progress)
     except KeyboardInterrupt:
@@ -182,9 +229,13 @@ def run_bench(args: argparse.Namespace) -> int:
         text += f"\n\nPlot: {report.plot(res, stem + '.png')}"
     Path(stem + ".md").write_text(text + "\n", encoding="utf-8")
     print()
-    print(report.format_terminal(res))
-    print(f"\n{res.ran} runs now, {res.reused} reused, {res.wall / 60:.1f} min. "
-          f"Report (markdown): {stem}.md; results: {cfg.results}")
+    print(fit(report.format_terminal(res)))
+    print(fit(f"\n{res.ran} runs now, {res.reused} reused, {res.wall / 60:.1f} min. "
+              f"Report (markdown): {stem}.md; results: {cfg.results}"))
+    from .tasks import DEFAULT_TASK
+
+    if cfg.task == DEFAULT_TASK:  # the main job ends with the suite's verdict, read from its records
+        print(fit("\n" + suite_command.suite_verdict()))
     sys.stdout.flush()
     return 0
 
@@ -199,18 +250,33 @@ def _run_study(args: argparse.Namespace) -> int:
     results = args.results or RESULTS
     budgets = _budgets(args.budgets)
     seeds = args.seeds or SEEDS
-    print(f"glideslope bench --study: charlm at {', '.join(map(str, budgets))} steps, {seeds} reporting "
-          "seeds: does the best schedule and peak move with the budget, and how close do tuning-free "
-          "methods come to a grid search?", flush=True)
+    from ..cli.render.terminal import fit
+
+    print(fit(f"glideslope bench --study: charlm at {', '.join(map(str, budgets))} steps, {seeds} reporting "
+              "seeds: does the best schedule and peak move with the budget, and how close do tuning-free "
+              "methods come to a grid search?"), flush=True)
     try:
         outs = run_study(budgets, seeds, args.jobs, results, args.ray, progress=not args.no_progress)
     except KeyboardInterrupt:
         return _interrupted(results)
     stem = str(Path(results).with_suffix(""))
     Path(stem + ".md").write_text(study_report.format_study(outs) + "\n", encoding="utf-8")
-    print(study_report.format_study_terminal(outs))
-    print(f"\nReport (markdown): {stem}.md; results: {results}")
+    print(fit(study_report.format_study_terminal(outs)))
+    print(fit(f"\nReport (markdown): {stem}.md; results: {results}"))
     return 0
+
+
+def opening_line(args: argparse.Namespace, cfg: Any) -> str:
+    """What the run trains and why; for the main job (no option that changes the runs) also
+    how long it takes, from the README's figures (:func:`glideslope.bench.timings.estimate`)."""
+    from . import report
+    from .tasks import DEFAULT_TASK
+    from .timings import estimate
+
+    line = str(report.opening_line(cfg.task, int(cfg.steps), len(cfg.methods), int(cfg.seeds)))
+    main_job = args.task == DEFAULT_TASK and not (args.full or args.steps or args.grid or args.seeds or args.methods)
+    expected = estimate("bench") if main_job else None
+    return line + (f" It takes {expected}." if expected is not None else "")
 
 
 def _interrupted(results: str) -> int:

@@ -20,19 +20,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .stats import MARGIN, paired_diff, t_interval, verdict
+from .stats import DEFAULT, Analysis, t_interval
 
 BANNER = (
     "**Old protocol (results schema 1), re-analysed.** These runs chose each peak on seed 0's "
     "held-out loss and evaluated on that same held-out set{fashion}; there was no separate "
     "validation split. Re-analysed here under the new interval rules: seed 0 (the selection seed) "
     "is dropped, the other seeds are compared with paired 95% t-intervals, and \"matches\" needs "
-    "the whole interval within ±{margin:g}% of the best loss. Read them as indicative; the new "
+    "the whole interval within ±{margin:g}% of the reference's loss. Read them as indicative; the new "
     "protocol's numbers are in the budget study and the main job."
 )
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
+def records_of(path: Path) -> list[dict[str, Any]]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
@@ -49,9 +49,11 @@ def _loss(r: dict[str, Any]) -> float:
     return math.inf if v is None else float(v)
 
 
-def reanalyse_benchmark(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def reanalyse_benchmark(recs: list[dict[str, Any]], an: Analysis = DEFAULT) -> list[dict[str, Any]]:
     """Rows (sorted by mean loss over seeds >= 1) of a main-benchmark results file: the peak
-    chosen on seed 0, the mean and paired t-interval against the best method, and a verdict."""
+    chosen on seed 0, the mean and paired interval against the reference, and a verdict. The
+    reference is the method with the lowest seed-0 loss at its chosen peak (chosen on the
+    selection seed, not on the seeds it is compared on)."""
     runs = [r for r in recs if r.get("kind") == "run"]
     finder = [r for r in recs if r.get("kind") == "finder"]
     by_method: dict[str, list[dict[str, Any]]] = {}
@@ -66,66 +68,92 @@ def reanalyse_benchmark(recs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             peak = float(min(grid, key=lambda r: (_loss(r), r["peak"]))["peak"])
         report = {int(r["seed"]): _loss(r) for r in rs if r["seed"] != 0 and math.isclose(r["peak"], peak)}
         if report:
-            rows.append({"method": m, "peak": peak, "losses": report, "mean": t_interval(list(report.values()))[0]})
+            sel = [_loss(r) for r in grid if math.isclose(r["peak"], peak)]
+            rows.append({"method": m, "peak": peak, "losses": report, "mean": t_interval(list(report.values()))[0],
+                         "selection": min(sel) if sel else math.inf})
     rows.sort(key=lambda r: float(r["mean"]))
-    best = rows[0]
+    best = min(rows, key=lambda r: (float(r["selection"]), r["method"]))
     for row in rows:
-        d, lo, hi, n = paired_diff(row["losses"], best["losses"])
+        d, lo, hi, n = an.diff(row["losses"], best["losses"])
         base = float(best["mean"])
-        row.update(diff=(d, lo, hi), n=n,
-                   verdict="best" if row is best else verdict(lo / base, hi / base) if math.isfinite(d) else "-")
+        v = an.verdict(lo / base, hi / base) if math.isfinite(d) else "-"
+        row.update(diff=(d, lo, hi), n=n, base=base, verdict="reference" if row is best else v)
     return rows
 
 
-def format_benchmark(name: str, recs: list[dict[str, Any]]) -> str:
+def format_benchmark(name: str, recs: list[dict[str, Any]], an: Analysis = DEFAULT) -> str:
     """The re-analysed table of one results file (markdown)."""
-    rows = reanalyse_benchmark(recs)
+    rows = reanalyse_benchmark(recs, an)
     steps = next((r["steps"] for r in recs if r.get("kind") == "run"), "?")
     n = max((r["n"] for r in rows), default=0)
     fashion = " — for Fashion-MNIST, the official test set" if "fashion" in name else ""
-    lines = [BANNER.format(fashion=fashion, margin=100 * MARGIN), "",
-             f"`{name}`: {steps} steps, seeds 1-{n} ({n} seeds after dropping the selection seed).", "",
-             "| method | peak (chosen on seed 0) | held-out loss, seeds >= 1 | Δ to best (95% t-interval) | verdict |",
-             "|---|---|---|---|---|"]
-    base = rows[0]["mean"]
+    ref = next(r for r in rows if r["verdict"] == "reference")
+    lines = [BANNER.format(fashion=fashion, margin=100 * an.margin), "",
+             f"`{name}`: {steps} steps, seeds 1-{n} ({n} seeds after dropping the selection seed). Reference: "
+             f"{ref['method']}, the lowest seed-0 loss at its chosen peak ({ref['selection']:.4f}); {an.describe()}.",
+             "", "| method | peak (chosen on seed 0) | held-out loss, seeds >= 1 | Δ to the reference (interval) | "
+             "verdict |", "|---|---|---|---|---|"]
+    base = ref["mean"]
     for r in rows:
         d, lo, hi = r["diff"]
-        if r["verdict"] == "best":
+        if r["verdict"] == "reference":
             diff = "-"
         elif math.isnan(lo):
             diff = f"{100 * d / base:+.2f}% (one seed: no interval)"
         else:
             diff = f"{100 * d / base:+.2f}% [{100 * lo / base:+.2f}, {100 * hi / base:+.2f}]"
         lines.append(f"| {r['method']} | {r['peak']:.3g} | {r['mean']:.4f} | {diff} | {r['verdict']} |")
+    others = [r for r in rows if r["verdict"] not in ("reference", "-")]
+    fam = an.bonferroni(max(len(others), 1))
+    family = []
+    for r in others:
+        _d, lo, hi, _n = fam.diff(r["losses"], ref["losses"])
+        family.append(fam.verdict(lo / base, hi / base))
+    from .report import count_verdicts
+
+    lines += ["", f"Multiplicity: each interval is per comparison, not family-wise: "
+                  f"{count_verdicts([r['verdict'] for r in others])}. Under Bonferroni over the {len(others)} "
+                  f"comparisons with the reference (each at {100 * fam.effective_level:.3g}%): "
+                  f"{count_verdicts(family)}."]
     return "\n".join(lines)
 
 
-def format_cooldowns(name: str, recs: list[dict[str, Any]]) -> str:
+def format_cooldowns(name: str, recs: list[dict[str, Any]], an: Analysis = DEFAULT) -> str:
     """The cooldown study (peak fixed in advance, so every seed is reported) re-analysed with
     paired t-intervals."""
     branch = [r for r in recs if r.get("kind") == "branch"]
     cosine = {(int(r["steps"]), int(r["seed"])): _loss(r) for r in recs if r.get("kind") == "cosine"}
     lengths = sorted({int(r["steps"]) for r in branch})
     lines = [
-        "**Old protocol (results schema 1), re-analysed.** The peak was fixed in advance (not chosen on "
-        "these runs), so every seed is reported; losses are on the old held-out set (no separate "
-        f"validation split). Paired 95% t-intervals; \"matches\" = within ±{100 * MARGIN:g}%.", "",
-        f"`{name}`", "", "| run length | WSD − cosine (95% t-interval) | seeds | verdict |", "|---|---|---|---|"]
+        "**Old protocol (results schema 1), re-analysed.** The peak was fixed in advance (`--peak`, not chosen on "
+        "these runs), so every seed is reported, seed 0 included; losses are on the old held-out set (no separate "
+        f"validation split). {an.describe()}.", "",
+        f"`{name}`", "", "| run length | WSD − cosine (interval) | seeds | verdict |", "|---|---|---|---|"]
+    verdicts, family = [], []
+    fam = an.bonferroni(max(len(lengths), 1))
     for n in lengths:
         w = {int(r["seed"]): _loss(r) for r in branch if int(r["steps"]) == n}
         c = {s: v for (steps, s), v in cosine.items() if steps == n}
-        d, lo, hi, k = paired_diff(w, c)
+        d, lo, hi, k = an.diff(w, c)
         base = t_interval(list(c.values()))[0]
-        v = verdict(lo / base, hi / base) if math.isfinite(d) else "-"
+        v = an.verdict(lo / base, hi / base) if math.isfinite(d) else "-"
+        _d, flo, fhi, _k = fam.diff(w, c)
+        verdicts.append(v)
+        family.append(fam.verdict(flo / base, fhi / base) if math.isfinite(d) else "-")
         span = "no interval" if math.isnan(lo) else f"[{100 * lo / base:+.2f}, {100 * hi / base:+.2f}]"
         lines.append(f"| {n} | {100 * d / base:+.2f}% {span} | {k} | {v} |")
+    from .report import count_verdicts
+
+    lines += ["", f"Multiplicity: each interval is per comparison, not family-wise: {count_verdicts(verdicts)}. "
+                  f"Under Bonferroni over the {len(lengths)} run lengths (each at "
+                  f"{100 * fam.effective_level:.3g}%): {count_verdicts(family)}."]
     return "\n".join(lines)
 
 
 def reanalyse(path: str | Path) -> str:
     """The re-analysis of one old results file (markdown); also written beside it."""
     p = Path(path)
-    recs = _records(p)
+    recs = records_of(p)
     if any(r.get("schema", 1) != 1 and "|schema=1" not in r["key"] for r in recs):
         raise ValueError(f"{p} holds records of the new protocol; only schema-1 files need re-analysis")
     text = format_cooldowns(p.stem, recs) if "cooldowns" in p.stem else format_benchmark(p.stem, recs)
@@ -144,4 +172,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["format_benchmark", "format_cooldowns", "reanalyse", "reanalyse_benchmark"]
+__all__ = ["format_benchmark", "format_cooldowns", "reanalyse", "reanalyse_benchmark", "records_of"]

@@ -1,6 +1,7 @@
 """What the benchmark compares, each a :class:`Method`: learning-rate schedules on AdamW,
 one-cycle with and without its momentum cycle, schedule-free AdamW, the LR finder with
-:func:`glideslope.recommend`, and two parameter-free optimizers (Prodigy, D-Adaptation Adam).
+:func:`glideslope.recommend`, two parameter-free optimizers (Prodigy, D-Adaptation Adam), and
+the untuned default (AdamW at its default lr=1e-3 under warmup + cosine).
 
 Every schedule here is a *multiplier* (glideslope's convention): the run drives
 ``group['lr'] = peak * schedule(step)`` through :class:`glideslope.torch.ScheduleLR`, with
@@ -11,7 +12,9 @@ How a method gets its peak (``tuning``):
 * ``"grid"``: every LR of the grid on the selection seed; the best validation loss wins;
 * ``"finder"``: one LR range test on the selection seed, then :func:`glideslope.recommend`
   (no grid);
-* ``"none"``: the optimizer's own recommended ``lr`` (1.0 for Prodigy and D-Adaptation).
+* ``"none"``: the optimizer's own recommended ``lr`` (1.0 for Prodigy and D-Adaptation;
+  AdamW's default 1e-3 for ``default-lr``, the untuned default every table shows beside
+  ``recommend``).
 """
 
 from __future__ import annotations
@@ -118,6 +121,13 @@ _DADAPT_DOC = (
     "you would normally use on the problem'; AdamW-style decay needs decouple=True)"
 )
 
+#: torch.optim.AdamW's default ``lr``: the untuned default a user starts from.
+DEFAULT_LR = 1e-3
+_DEFAULT_LR_DOC = (
+    "the untuned default: AdamW at its default lr=1e-3 (torch.optim.AdamW), 5% warmup then cosine "
+    "to 0, no grid and no finder: what a user trains without tuning anything"
+)
+
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
@@ -150,13 +160,18 @@ METHODS: dict[str, Method] = {
         Method("prodigy", _PRODIGY_DOC, lambda n: _bind(cosine(end=0.0), n), optimizer="prodigy", tuning="none"),
         Method("dadapt-adam", _DADAPT_DOC, lambda n: _bind(Warmup("5%") >> cosine(end=0.0), n),
                optimizer="dadapt-adam", tuning="none"),
+        Method("default-lr", _DEFAULT_LR_DOC, lambda n: _bind(Warmup("5%") >> cosine(end=0.0), n),
+               tuning="none", lr=DEFAULT_LR),
+        Method("pilot-recommended", "glideslope.recommend_with_pilots: a range test and 6 short pilots on the "
+               "selection seed (at most one run of tuning), no grid (the suite, glideslope bench --suite)",
+               tuning="pilots"),
     )
 }
 
 #: The main job's contenders (``glideslope bench`` with no ``--methods``).
 DEFAULT_METHODS = (
     "constant", "warmup-constant", "warmup-cosine", "linear-to-zero", "wsd-1-sqrt", "one-cycle",
-    "one-cycle-momentum", "schedule-free", "finder-recommended", "prodigy", "dadapt-adam",
+    "one-cycle-momentum", "schedule-free", "finder-recommended", "prodigy", "dadapt-adam", "default-lr",
 )
 
 
@@ -196,6 +211,8 @@ def check_methods(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     for n in names:
         if n not in METHODS:
             raise ValueError(f"method must be one of {', '.join(METHODS)}; got {n!r}")
+        if METHODS[n].tuning == "pilots":
+            raise ValueError(f"method {n!r} runs in the task suite only (glideslope bench --suite)")
         if n not in out:
             out.append(n)
     if not out:

@@ -1,11 +1,14 @@
 """Tables, intervals, verdicts, the terminal summary and plots for benchmark outcomes.
 
 Everything reported is a **test** loss on the **reporting seeds** (never the selection seed
-that chose the peaks). A method is compared with the best one by the paired difference over
-seeds (same seed: same initial weights, same batches) and its 95% paired t-interval
-(:mod:`.stats`); "matches" means the whole interval lies within an explicit equivalence
-margin (±1% of the best loss), printed beside the verdict. With 3 seeds the interval is wide,
-and the verdict then says "cannot tell".
+that chose the peaks). Each method is compared with the **reference**, the grid-best: the
+gridded (method, peak) with the lowest *selection-seed validation* loss, chosen before any
+reporting seed is looked at (so the reference carries no winner's curse). The comparison is
+the paired difference over seeds (same seed: same initial weights, same batches) with its
+interval and verdict by the one rule of :mod:`.stats` (an :class:`.stats.Analysis`: 95%
+paired t-intervals and a ±1% margin by default); the margin is printed beside the verdict.
+With 3 seeds the interval is wide, and the verdict then says "cannot tell". Every count of
+verdicts is given per comparison and under Bonferroni over the table's comparisons.
 
 The markdown (:func:`format_report`) goes to the report file; the terminal gets the plain
 text of :func:`format_terminal`.
@@ -18,7 +21,7 @@ from typing import Any
 
 from .methods import METHODS
 from .runner import BenchOutcome
-from .stats import MARGIN, paired_diff, paired_ratio, verdict
+from .stats import DEFAULT, Analysis, direction, equivalent
 from .tasks import TASKS
 
 
@@ -65,8 +68,11 @@ def grid_best(out: BenchOutcome, schedules_only: bool = False) -> str | None:
     return min(pool, key=val) if pool else None
 
 
-def summary(out: BenchOutcome) -> list[dict[str, Any]]:
-    """One row per method, sorted by mean test loss over the reporting seeds."""
+def summary(out: BenchOutcome, an: Analysis = DEFAULT) -> list[dict[str, Any]]:
+    """One row per method, sorted by mean test loss over the reporting seeds, each with its
+    paired difference to the reference (:func:`grid_best`, chosen on the selection seed's
+    validation loss) and a verdict; the reference's row has the verdict ``"reference"``.
+    Without a gridded method there is no reference, and every verdict is ``"-"``."""
     has_acc = TASKS[out.config.task].has_accuracy
     rows = []
     for m, recs in out.eval_records.items():
@@ -76,22 +82,24 @@ def summary(out: BenchOutcome) -> list[dict[str, Any]]:
                      "wall": sum(r["wall"] for r in recs) / len(recs), "runs": tuning_runs(out, m),
                      "diverged": sum(1 for r in recs if r.get("test_loss") is None), "n": len(recs)})
     rows.sort(key=lambda r: (r["loss"], r["method"]))
-    best = rows[0]["method"]
-    ref = losses(out.eval_records[best])
+    ref_m = grid_best(out)
+    ref = losses(out.eval_records[ref_m]) if ref_m else {}
+    base = mean_std(list(ref.values()))[0] if ref else math.nan
     for row in rows:
-        d, lo, hi, _n = paired_diff(losses(out.eval_records[row["method"]]), ref)
+        d, lo, hi, _n = an.diff(losses(out.eval_records[row["method"]]), ref)
         row["diff"] = (d, lo, hi)
-        base = rows[0]["loss"]
-        row["verdict"] = ("best" if row["method"] == best
-                          else verdict(lo / base, hi / base) if math.isfinite(base) and math.isfinite(d)
-                          else "cannot tell")
+        row["base"] = base
+        row["verdict"] = ("reference" if row["method"] == ref_m
+                          else an.verdict(lo / base, hi / base) if math.isfinite(base) and math.isfinite(d)
+                          else "-" if ref_m is None else "cannot tell")
     return rows
 
 
-def tuning_free(out: BenchOutcome) -> list[dict[str, Any]]:
-    """The tuning-free rows: each method not tuned on the grid, against the grid-best, as a
-    test-loss ratio with its 95% interval, a verdict at the ±1% margin, and its tuning
-    compute as a fraction of the whole grid's (every gridded method at every grid LR)."""
+def tuning_free(out: BenchOutcome, an: Analysis = DEFAULT) -> list[dict[str, Any]]:
+    """The tuning-free rows: each method not tuned on the grid (the finder's, the untuned
+    default LR, Prodigy, D-Adaptation), against the grid-best, as a test-loss ratio with its
+    interval, a verdict at the margin, and its tuning compute as a fraction of the whole
+    grid's (every gridded method at every grid LR)."""
     ref_m = grid_best(out)
     if ref_m is None:
         return []
@@ -102,16 +110,34 @@ def tuning_free(out: BenchOutcome) -> list[dict[str, Any]]:
     for m, recs in out.eval_records.items():
         if METHODS[m].tuning == "grid":
             continue
-        r, lo, hi, n = paired_ratio(losses(recs), ref)
+        r, lo, hi, n = an.ratio(losses(recs), ref)
         row = {"method": m, "reference": ref_m, "ratio": r, "low": lo, "high": hi, "n": n,
-               "verdict": verdict(lo, hi, ratio=True), "compute": tuning_runs(out, m) / grid_runs,
+               "verdict": an.verdict(lo, hi, ratio=True), "compute": tuning_runs(out, m) / grid_runs,
                "peak": out.best[m], "schedule_reference": sched_m}
         if sched_m is not None:
-            rs, los, his, _ = paired_ratio(losses(recs), losses(out.eval_records[sched_m]))
-            row.update(schedule_ratio=(rs, los, his), schedule_verdict=verdict(los, his, ratio=True))
+            rs, los, his, _ = an.ratio(losses(recs), losses(out.eval_records[sched_m]))
+            row.update(schedule_ratio=(rs, los, his), schedule_verdict=an.verdict(los, his, ratio=True))
         rows.append(row)
     rows.sort(key=lambda x: float(x["ratio"]))
     return rows
+
+
+def count_verdicts(verdicts: list[str]) -> str:
+    """``"9 worse; 1 better, within ±1%; 1 cannot tell"``: how many of each verdict, the most
+    common first."""
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        counts[v] = counts.get(v, 0) + 1
+    return "; ".join(f"{n} {v}" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) or "none"
+
+
+def multiplicity(per: list[str], family: list[str], an: Analysis, what: str) -> str:
+    """The multiplicity statement beside a table of ``len(per)`` verdicts: the counts per
+    comparison, and under Bonferroni over those comparisons (``family``)."""
+    k = len(per)
+    return (f"Multiplicity: each interval is per comparison ({100 * an.effective_level:g}%), not family-wise: "
+            f"{count_verdicts(per)}. Under Bonferroni over the {k} {what} (each interval at "
+            f"{100 * an.bonferroni(max(k, 1)).effective_level:.3g}%): {count_verdicts(family)}.")
 
 
 def _pct(diff: tuple[float, float, float], base: float) -> str:
@@ -123,41 +149,59 @@ def _pct(diff: tuple[float, float, float], base: float) -> str:
     return f"{100 * d / base:+.2f}% [{100 * lo / base:+.2f}, {100 * hi / base:+.2f}]"
 
 
-def protocol_line(out: BenchOutcome) -> str:
+def protocol_line(out: BenchOutcome, an: Analysis = DEFAULT) -> str:
     """One sentence: what was chosen on what, and what is reported."""
     cfg = out.config
     n = cfg.seeds
-    return (f"Protocol: peaks chosen on seed 0's validation loss; reported: test loss on seeds 1-{n} "
-            f"({n} paired seeds), Δ with its 95% paired t-interval; \"matches\" = the interval lies within "
-            f"±{100 * MARGIN:g}% of the best loss.")
+    ref = grid_best(out)
+    at = f"{ref} at {out.best[ref]:g}" if ref else "none: no gridded method"
+    return (f"Protocol: peaks and the reference (the grid-best, {at}) chosen on seed 0's validation loss; "
+            f"reported: test loss on seeds 1-{n} ({n} paired seeds), Δ to the reference with its {an.describe()} "
+            "of the reference's loss.")
 
 
-def format_table(out: BenchOutcome) -> str:
+def _family_verdicts(out: BenchOutcome, an: Analysis, rows: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Per-comparison and Bonferroni verdicts of the main table's comparisons with the reference."""
+    others = [r for r in rows if r["verdict"] not in ("reference", "-")]
+    fam = an.bonferroni(max(len(others), 1))
+    per = [r["verdict"] for r in others]
+    ref_m = grid_best(out)
+    family = []
+    for r in others:
+        _d, lo, hi, _n = fam.diff(losses(out.eval_records[r["method"]]), losses(out.eval_records[ref_m or ""]))
+        base = r["base"]
+        family.append(fam.verdict(lo / base, hi / base) if math.isfinite(lo) else "cannot tell")
+    return per, family
+
+
+def format_table(out: BenchOutcome, an: Analysis = DEFAULT) -> str:
     """The main table (markdown), the whole LR grid, and the finder's recommendation."""
     cfg = out.config
     assert cfg.grid is not None and cfg.steps is not None
-    rows = summary(out)
+    rows = summary(out, an)
     has_acc = TASKS[cfg.task].has_accuracy
     lines = [
         f"Task `{cfg.task}`: {cfg.steps} steps per run; grid {', '.join(f'{g:g}' for g in cfg.grid)} (AdamW "
         "unless the method says otherwise).",
         "",
-        protocol_line(out),
+        protocol_line(out, an),
         "",
         "| method | peak LR | test loss | " + ("test accuracy | " if has_acc else "")
-        + "Δ to best (95% CI) | verdict | tuning runs | wall s/run |",
+        + "Δ to the reference (interval) | verdict | tuning runs | wall s/run |",
         "|---|---|---|" + ("---|" if has_acc else "") + "---|---|---|---|",
     ]
-    base = rows[0]["loss"]
     for r in rows:
         loss = "diverged" if not math.isfinite(r["loss"]) else f"{r['loss']:.4f} ± {r['loss_std']:.4f}"
         acc = ""
         if has_acc:
             a = r["acc"]
             acc = (f"{100 * a[0]:.2f}% ± {100 * a[1]:.2f} | " if a and math.isfinite(a[0]) else "- | ")
-        diff = "-" if r["verdict"] == "best" else _pct(r["diff"], base)
+        diff = "-" if r["verdict"] in ("reference", "-") else _pct(r["diff"], r["base"])
         lines.append(f"| {r['method']} | {r['peak']:.3g} | {loss} | {acc}{diff} | {r['verdict']} | "
                      f"{r['runs']:.2g} | {r['wall']:.1f} |")
+    per, family = _family_verdicts(out, an, rows)
+    if per:
+        lines += ["", multiplicity(per, family, an, "comparisons with the reference")]
     lines += ["", "Whole grid (validation loss, seed 0; * = chosen peak):", "",
               "| method | " + " | ".join(f"{g:g}" for g in cfg.grid) + " |",
               "|---|" + "---|" * len(cfg.grid)]
@@ -171,15 +215,25 @@ def format_table(out: BenchOutcome) -> str:
     if edge:
         lines += ["", f"Note: the chosen peak is at the edge of the grid for {', '.join(edge)}; "
                       "a wider --grid may find a better one."]
-    tf = tuning_free(out)
+    tf = tuning_free(out, an)
     if tf:
+        sref = tf[0].get("schedule_reference")
         lines += ["", f"Tuning-free: test-loss ratio to the grid-best ({tf[0]['reference']} at "
-                      f"{out.best[tf[0]['reference']]:g}, chosen on validation), 95% t-interval, and tuning "
-                      "compute as a fraction of the whole grid's:", "",
-                  "| method | ratio to grid-best (95% CI) | verdict | compute |", "|---|---|---|---|"]
+                      f"{out.best[tf[0]['reference']]:g}) and to the grid's best AdamW schedule ({sref} at "
+                      f"{out.best[sref or '']:g}), both chosen on seed 0's validation loss; {an.describe()}; "
+                      "tuning compute as a fraction of the whole grid's:", "",
+                  "| method | ratio to grid-best (interval) | verdict | ratio to the best AdamW schedule (interval) "
+                  "| verdict | compute |", "|---|---|---|---|---|---|"]
         for t in tf:
+            rs, los, his = t.get("schedule_ratio", (math.nan,) * 3)
             lines.append(f"| {t['method']} | {t['ratio']:.4f} [{t['low']:.4f}, {t['high']:.4f}] | {t['verdict']} | "
+                         f"{rs:.4f} [{los:.4f}, {his:.4f}] | {t.get('schedule_verdict', '-')} | "
                          f"{100 * t['compute']:.1f}% |")
+        fam = an.bonferroni(len(tf))
+        lines += ["", multiplicity([t["verdict"] for t in tf],
+                                   [fam.verdict(*fam.ratio(losses(out.eval_records[t['method']]),
+                                                           losses(out.eval_records[t['reference']]))[1:3], ratio=True)
+                                    for t in tf], an, "tuning-free ratios to the grid-best")]
     if out.recommended is not None:
         lines += ["", f"glideslope.recommend for {cfg.steps} steps: `{out.recommended['spec']}`"]
         lines += [f"- {k}: {v}" for k, v in out.recommended["reasons"].items()]
@@ -189,25 +243,25 @@ def format_table(out: BenchOutcome) -> str:
     return "\n".join(lines)
 
 
-def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
+def claims(out: BenchOutcome, an: Analysis = DEFAULT) -> list[tuple[str, str, str]]:
     """The design notes' claims on this outcome: ``(claim, verdict, evidence)`` each, with the
-    verdict of :func:`.stats.verdict` (``better``/``worse``/``matches (within ±1%)``/``cannot
-    tell``) read in the claim's direction."""
+    verdict of :func:`.stats.verdict` read in the claim's direction ("matches" claims hold for
+    every verdict inside the margin, :func:`.stats.equivalent`)."""
     ev = out.eval_records
     res: list[tuple[str, str, str]] = []
 
     def cmp(a: str, b: str) -> tuple[str, str]:
         base = mean_std([_loss(r) for r in ev[b]])[0]
-        d, lo, hi, n = paired_diff(losses(ev[a]), losses(ev[b]))
+        d, lo, hi, n = an.diff(losses(ev[a]), losses(ev[b]))
         if not (math.isfinite(d) and math.isfinite(base)):
             return "cannot tell", f"{a} − {b}: a run diverged"
-        v = verdict(lo / base, hi / base)
+        v = an.verdict(lo / base, hi / base)
         return v, f"{a} − {b} = {_pct((d, lo, hi), base)} of {b}'s loss, n={n}"
 
     def say(claim: str, a: str, b: str, good: tuple[str, ...]) -> None:
         v, txt = cmp(a, b)
-        holds = "holds" if v in good or (v.startswith("matches") and "matches" in good) else (
-            "cannot tell" if v == "cannot tell" else "does not hold")
+        ok = direction(v) in good or ("matches" in good and equivalent(v))
+        holds = "holds" if ok else ("cannot tell" if v == "cannot tell" else "does not hold")
         res.append((claim, holds, f"{txt}: {v}"))
 
     if "constant" in ev and "warmup-constant" in ev:
@@ -221,6 +275,9 @@ def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
         say("cosine beats reduce-on-plateau", "cosine", "plateau", ("better",))
     if "wsd-1-sqrt" in ev and "warmup-cosine" in ev:
         say("WSD with 1-sqrt cooldown matches or beats cosine", "wsd-1-sqrt", "warmup-cosine", ("better", "matches"))
+    if "finder-recommended" in ev and "default-lr" in ev:
+        say("finder + recommend beats the untuned default (AdamW lr=1e-3, warmup + cosine)", "finder-recommended",
+            "default-lr", ("better",))
     ref = grid_best(out)
     if ref is not None:
         for m in ev:
@@ -229,9 +286,12 @@ def claims(out: BenchOutcome) -> list[tuple[str, str, str]]:
     return res
 
 
-def format_claims(out: BenchOutcome) -> str:
-    """The claim checks as a markdown list."""
-    return "\n".join(f"- **{c}**: {v}. {e}" for c, v, e in claims(out))
+def format_claims(out: BenchOutcome, an: Analysis = DEFAULT) -> str:
+    """The claim checks as a markdown list, with the multiplicity statement."""
+    cs = claims(out, an)
+    return "\n".join(f"- **{c}**: {v}. {e}" for c, v, e in cs) + (
+        f"\n\nEach claim is checked per comparison ({100 * an.effective_level:g}% interval), not family-wise over the "
+        f"{len(cs)} claims." if cs else "")
 
 
 def opening_line(out_task: str, steps: int, n_methods: int, seeds: int) -> str:
@@ -242,19 +302,22 @@ def opening_line(out_task: str, steps: int, n_methods: int, seeds: int) -> str:
             "to see which schedule wins at this budget and how close tuning-free methods come to a grid search.")
 
 
-def format_terminal(out: BenchOutcome) -> str:
+def format_terminal(out: BenchOutcome, an: Analysis = DEFAULT) -> str:
     """Plain-text summary for the terminal: the ranking, the verdicts and the tuning-free rows."""
-    rows = summary(out)
+    rows = summary(out, an)
     cfg = out.config
-    base = rows[0]["loss"]
     w = max(len(r["method"]) for r in rows)
-    lines = [f"{cfg.task}, {cfg.steps} steps, test loss over seeds 1-{cfg.seeds} "
-             f"(Δ: paired 95% interval; matches = within ±{100 * MARGIN:g}%)", ""]
+    ref = grid_best(out)
+    lines = [f"{cfg.task}, {cfg.steps} steps, test loss over seeds 1-{cfg.seeds}; Δ to the reference "
+             f"({ref or 'none'}: the grid-best on seed 0's validation loss), {an.describe()}", ""]
     for i, r in enumerate(rows, 1):
         loss = "diverged" if not math.isfinite(r["loss"]) else f"{r['loss']:.4f}"
-        diff = "" if r["verdict"] == "best" else _pct(r["diff"], base)
+        diff = "" if r["verdict"] in ("reference", "-") else _pct(r["diff"], r["base"])
         lines.append(f"{i:>2}. {r['method']:<{w}}  lr {r['peak']:<8.3g} {loss}  {diff:<26} {r['verdict']}")
-    tf = tuning_free(out)
+    per, family = _family_verdicts(out, an, rows)
+    if per:
+        lines += ["", multiplicity(per, family, an, "comparisons with the reference")]
+    tf = tuning_free(out, an)
     if tf:
         lines += ["", f"Tuning-free vs the grid-best ({tf[0]['reference']}):"]
         for t in tf:
@@ -271,9 +334,9 @@ def format_terminal(out: BenchOutcome) -> str:
     return "\n".join(lines)
 
 
-def format_report(out: BenchOutcome) -> str:
+def format_report(out: BenchOutcome, an: Analysis = DEFAULT) -> str:
     """The whole markdown report: the table, the claims and how the runs were obtained."""
-    return (format_table(out) + "\n\nClaims:\n" + format_claims(out)
+    return (format_table(out, an) + "\n\nClaims:\n" + format_claims(out, an)
             + f"\n\nRuns: {out.ran} run now, {out.reused} reused from {out.config.results}; "
               f"wall {out.wall / 60:.1f} min.")
 
@@ -324,9 +387,10 @@ def plot(out: BenchOutcome, path: str) -> str:
 # cooldown study
 # ----------------------------------------------------------------------------------------
 
-def format_cooldowns(out: Any) -> str:
+def format_cooldowns(out: Any, an: Analysis = DEFAULT) -> str:
     """Table: per run length, the WSD cooldown branched from the one constant run vs. a
-    separate warmup+cosine run of that length (paired over seeds)."""
+    separate warmup+cosine run of that length (paired over seeds; the peak is given, so every
+    seed is reported), with the verdict of :mod:`.stats`."""
     cfg = out.config
     has_acc = TASKS[cfg.task].has_accuracy
     shape = out.wsd[out.lengths[0]][0].get("shape", "1-sqrt")
@@ -336,23 +400,33 @@ def format_cooldowns(out: Any) -> str:
         f"is branched from its checkpoint, against a separate warmup+cosine run of the same length. "
         f"{cfg.seeds} paired seeds.",
         "",
-        "| branch at | run length | WSD branch test loss | cosine run test loss | WSD − cosine (95% t-interval) |"
-        + (" WSD acc | cosine acc |" if has_acc else ""),
-        "|---|---|---|---|---|" + ("---|---|" if has_acc else ""),
+        f"| branch at | run length | WSD branch test loss | cosine run test loss | WSD − cosine ({an.describe()}) "
+        "| relative | verdict |" + (" WSD acc | cosine acc |" if has_acc else ""),
+        "|---|---|---|---|---|---|---|" + ("---|---|" if has_acc else ""),
     ]
+    verdicts: list[str] = []
     for b, n in zip(out.branches, out.lengths):
         w, c = out.wsd[n], out.cosine[n]
         wm, ws = mean_std([_loss(r) for r in w])
         cm, cs = mean_std([_loss(r) for r in c])
-        d, lo, hi, _n = paired_diff(losses(w), losses(c))
+        d, lo, hi, _n = an.diff(losses(w), losses(c))
+        v = an.verdict(lo / cm, hi / cm) if math.isfinite(d) and math.isfinite(cm) else "cannot tell"
+        verdicts.append(v)
         row = (f"| {b} ({100 * b / (cfg.steps or 1):.0f}%) | {n} | {wm:.4f} ± {ws:.4f} | {cm:.4f} ± {cs:.4f} | "
-               f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}] |")
+               f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}] | {_pct((d, lo, hi), cm)} | {v} |")
         if has_acc:
             wa = mean_std([float(r["test_acc"]) for r in w if r.get("test_acc") is not None])
             ca = mean_std([float(r["test_acc"]) for r in c if r.get("test_acc") is not None])
             row += f" {100 * wa[0]:.2f}% | {100 * ca[0]:.2f}% |"
         lines.append(row)
     total_wsd = (cfg.steps or 0) + sum(n - b for b, n in zip(out.branches, out.lengths))
+    fam = an.bonferroni(len(out.lengths))
+    family = []
+    for n in out.lengths:
+        _d, lo, hi, _k = fam.diff(losses(out.wsd[n]), losses(out.cosine[n]))
+        cm = mean_std([_loss(r) for r in out.cosine[n]])[0]
+        family.append(fam.verdict(lo / cm, hi / cm) if math.isfinite(lo) and math.isfinite(cm) else "cannot tell")
+    lines += ["", multiplicity(verdicts, family, an, "run lengths")]
     lines += ["", f"Compute per seed: WSD {total_wsd} steps for all four lengths "
                   f"(one constant run + four cooldowns), cosine {sum(out.lengths)} steps (four separate runs)."]
     return "\n".join(lines)

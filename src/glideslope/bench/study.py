@@ -5,14 +5,15 @@ charlm at several step budgets; at each, the gridded schedules (warmup-constant,
 warmup-cosine, linear-to-zero, WSD 1-sqrt) and schedule-free AdamW each run a 6-point LR grid
 at 2x spacing on the selection seed, then every method runs at its chosen peak on the
 reporting seeds, beside the tuning-free contenders (finder + recommended, schedule-free at
-the recommended peak, Prodigy, D-Adaptation Adam). Everything shares one results file, so the
+the recommended peak, Prodigy, D-Adaptation Adam, and the untuned default: AdamW at its
+default lr=1e-3 under warmup + cosine). Everything shares one results file, so the
 study resumes, and more seeds or budgets can be added later without redoing anything.
 
 The **grid-best** at a budget is the (method, peak) of the whole grid with the lowest
 selection-seed validation loss: what a user who grid-searched every schedule would train.
 Each tuning-free method is compared with it on the reporting seeds' test losses (ratio,
 t-interval), with its compute as a fraction of the grid's (grid: every gridded run; finder:
-the range test's steps plus one run; Prodigy/D-Adaptation: one run).
+the range test's steps plus one run; Prodigy, D-Adaptation and the default LR: one run).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ SEEDS = 10
 #: Gridded contenders.
 GRIDDED = ("warmup-constant", "warmup-cosine", "linear-to-zero", "wsd-1-sqrt", "schedule-free")
 #: Zero- or low-tuning contenders.
-TUNING_FREE = ("finder-recommended", "schedule-free-finder", "prodigy", "dadapt-adam")
+TUNING_FREE = ("finder-recommended", "schedule-free-finder", "prodigy", "dadapt-adam", "default-lr")
 #: Validation evaluations per run (few: they cost steps on a 2-core machine).
 EVALS = 4
 #: Default results file.
