@@ -71,8 +71,7 @@ from .shapes import (
 )
 from .timing import UnboundScheduleError
 from .transforms import Clamp, Repeat, Shift, Stretch, clamp, repeat, shift, stretch
-from .tune import LRFinderResult, Recommendation, find_lr, recommend
-from .tune import recommend_torch, recommend_with_pilots
+from .tune import LRFinderResult, Recommendation, find_lr, recommend, recommend_torch, recommend_with_pilots
 
 __version__ = "0.1.0"
 

@@ -35,7 +35,7 @@ def test_the_default_schedule_is_warmup_stable_then_1_sqrt_cooldown_at_the_knee(
     assert max(s(t) for t in range(1001)) == pytest.approx(rec.peak)
     assert set(rec.reasons) == {"peak", "warmup", "shape"}
     assert "knee" in rec.reasons["peak"] and "5%" in rec.reasons["warmup"] and "1-sqrt" in rec.reasons["shape"]
-    assert "budget study" in rec.reasons["shape"] and "budget study" in rec.reasons["peak"]
+    assert "task suite" in rec.reasons["shape"] and "budget study" in rec.reasons["peak"]
     assert str(rec).splitlines()[0] == f"recommended schedule for 1000 steps: {rec.spec}"
 
 

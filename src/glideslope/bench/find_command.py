@@ -29,15 +29,15 @@ def register(sub: Any) -> None:
     """Add the ``find`` sub-command."""
     from ..tune.curve import DEFAULT_SUGGESTION, SUGGESTIONS
     from ..tune.finder import DEFAULT_END, DEFAULT_START, DEFAULT_STEPS, SWEEPS
-    from ..tune.recommendation import SHAPES
+    from ..tune.recommendation import DEFAULT_SHAPE, SHAPES
     from .tasks import DEFAULT_TASK, TASKS
 
-    tasks = "\n".join(f"  {n:<8} {TASKS[n].description} (default run: {TASKS[n].steps} steps)" for n in TASKS)
+    tasks = "\n".join(f"  {n:<18} {TASKS[n].description}\n  {'':<18} {TASKS[n]().declaration()}" for n in TASKS)
     f = sub.add_parser(
         "find",
         help="LR range test on a built-in task, and the whole schedule it recommends (as a SPEC)",
         description=(
-            "Sweep the learning rate up every step (AdamW, the task's model) until the loss diverges;\n"
+            "Sweep the learning rate up every step (the task's model and optimizer) until the loss diverges;\n"
             "print the suggested learning rates, each with its reason, and the schedule recommended\n"
             "for a run of --steps steps (warmup, decay and peak, each with its reason), ending with\n"
             "its SPEC: a line 'glideslope show' and glideslope.spec.parse_spec accept.\n\n"
@@ -61,7 +61,7 @@ def register(sub: Any) -> None:
     f.add_argument("--suggestion", default=DEFAULT_SUGGESTION, choices=SUGGESTIONS,
                    help=f"the suggestion the peak is read from (default {DEFAULT_SUGGESTION})")
     f.add_argument("--shape", default=None, choices=SHAPES,
-                   help="decay after the warmup (default: linear to 0)")
+                   help=f"decay after the warmup (default {DEFAULT_SHAPE}, recommend's; its reason says why)")
     f.add_argument("--warmup", default=None, metavar="W",
                    help="warmup steps, or a percentage of the run like 5%% (default 5%%)")
     f.add_argument("--plot", metavar="PNG", help="write the loss-vs-LR plot to this PNG")
@@ -86,14 +86,13 @@ def _warmup(text: str | None) -> int | str | None:
 
 
 def task_sweep(task: Any, seed: int, **find_kwargs: Any) -> Any:
-    """The range test on a bench task: its model for ``seed``, AdamW (the task's weight decay),
-    the seed's training batches in order; ``find_kwargs`` go to :func:`glideslope.find_lr`."""
-    import torch
-
+    """The range test on a bench task: its model for ``seed``, the task's optimizer (AdamW, or
+    the SGD it declares, at its weight decay), the seed's training batches in order;
+    ``find_kwargs`` go to :func:`glideslope.find_lr`."""
     from ..tune.finder import find_lr
 
     model = task.model(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=task.weight_decay)
+    opt = task.make_optimizer(model.parameters(), lr=1e-3)
     taken = [0]
 
     def train_step(lr: float) -> float:
@@ -141,15 +140,29 @@ def run_find(args: argparse.Namespace) -> int:
     if args.plot:
         result.plot(args.plot)
     if args.json:
-        print(json.dumps({"task": task.name, "optimizer": "AdamW", "seed": seed, "steps": steps,
+        print(json.dumps({"task": task.name, "optimizer": task.optimizer_label, "seed": seed, "steps": steps,
                           "spec": rec.spec, "finder": result.to_dict(),
                           **({"plot": args.plot} if args.plot else {})}, allow_nan=False))
     elif args.quiet:
         print(rec.spec)
     else:
-        print(f"task {task.name} ({task.description}), AdamW, seed {seed}")
-        print(result)
+        from ..cli.render.terminal import fit, terminal_width
+
+        width = terminal_width()
+        print(fit(f"task {task.name} ({task.description}), {task.optimizer_label}, seed {seed}", width))
+        print(fit(str(result), width))
         if args.plot:
-            print(f"plot: {args.plot}")
-        print(f"SPEC: {rec.spec}")
+            print(fit(f"plot: {args.plot}", width))
+        print(spec_lines(rec.spec, width))
     return 0
+
+
+def spec_lines(spec: str, width: int) -> str:
+    """``SPEC: <spec>`` on one line when it fits in ``width`` columns; else the SPEC in
+    parentheses, broken before each ``>>`` onto lines of its own: still one expression that
+    ``glideslope show`` and :func:`glideslope.spec.parse_spec` accept, pasted whole."""
+    line = f"SPEC: {spec}"
+    if len(line) <= width:
+        return line
+    phases = spec.split(" >> ")
+    return "SPEC: (" + "\n      >> ".join(phases) + ")"

@@ -155,8 +155,11 @@ def run_job_spec(cfg: BenchConfig, method: str, peak: float, seed: int,
     else:
         fp = m.fingerprint(n)
     pkg = "" if m.optimizer == "adamw" else f"{m.package}-{m.package_version()}"
+    task = get_task(cfg.task)
+    # a task that declares SGD says so in the key (AdamW tasks' keys stay as they were)
+    topt = {"topt": task.optimizer_label} if m.optimizer == "adamw" and task.optimizer != "adamw" else {}
     key = job_key(task=cfg.task, kind="run", method=method, peak=f"{peak:.6g}", seed=seed, steps=n,
-                  evals=cfg.evals, data=get_task(cfg.task).fingerprint(), sched=fp, opt=m.optimizer, pkg=pkg)
+                  evals=cfg.evals, data=task.fingerprint(), sched=fp, opt=m.optimizer, pkg=pkg, **topt)
     job: dict[str, Any] = {"key": key, "kind": "run", "task": cfg.task, "method": method, "peak": peak,
                            "seed": seed, "steps": n, "evals": cfg.evals}
     if lr_schedule is not None:

@@ -22,6 +22,11 @@ Tasks:
 * ``digits``: scikit-learn's bundled 8x8 digits with an MLP, a seconds-long smoke task
   (360 validation and 360 test images).
 
+The suite's ten further tasks (tabular, digits variants, fine-tuning, recurrent and
+transformer language models on two corpora) are declared in :mod:`.tabular_tasks` and
+:mod:`.lm_tasks`; all thirteen are registered in :data:`TASKS` below. The base class is in
+:mod:`.task_base`.
+
 torch (and numpy) are imported only when a task is prepared.
 """
 
@@ -32,139 +37,17 @@ import math
 import os
 import struct
 import sysconfig
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .lm_tasks import SUITE_LM_TASKS, CharLMBase
+from .tabular_tasks import SUITE_TABULAR_TASKS
+from .task_base import Task, TaskUnavailable
 
 #: Where Debian's ``dataset-fashion-mnist`` package puts its files.
 FASHION_DIRS = ("/usr/share/datasets/fashion-mnist", "/usr/share/dataset-fashion-mnist")
 FASHION_ENV = "GLIDESLOPE_FASHION_MNIST"
-
-
-class TaskUnavailable(RuntimeError):
-    """A task's data is missing; the message says how to get it."""
-
-
-@dataclass
-class Task:
-    """A benchmark task. Subclasses fill in the data, the model and the loss.
-
-    Attributes:
-        name: the task's name on the command line.
-        description: one line for ``--help`` and reports.
-        steps: default training steps (the step budget every schedule gets).
-        full_steps: the step budget of ``--full``.
-        grid: default peak-LR grid (AdamW), a small log grid.
-        full_grid: the grid of ``--full``.
-        batch_size: examples per training step.
-        evals: evaluations on held-out data during a run (loss curves, reduce-on-plateau).
-        has_accuracy: whether :meth:`evaluate` reports an accuracy.
-        weight_decay: AdamW weight decay.
-    """
-
-    name: str = ""
-    description: str = ""
-    steps: int = 100
-    full_steps: int = 400
-    grid: tuple[float, ...] = (1e-3, 3e-3, 1e-2)
-    full_grid: tuple[float, ...] = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
-    batch_size: int = 32
-    evals: int = 20
-    has_accuracy: bool = False
-    weight_decay: float = 0.0
-    _data: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    # -- to implement ---------------------------------------------------------------------
-    def prepare(self) -> None:
-        """Load the data (once per process). Raise :class:`TaskUnavailable` if it is missing."""
-        raise NotImplementedError
-
-    def model(self, seed: int) -> Any:
-        """A freshly initialised ``torch.nn.Module``; the same ``seed`` gives the same weights."""
-        raise NotImplementedError
-
-    def batch(self, seed: int, step: int) -> tuple[Any, Any]:
-        """The training batch ``(inputs, targets)`` at ``step`` of a run with ``seed``."""
-        raise NotImplementedError
-
-    def loss(self, model: Any, inputs: Any, targets: Any) -> Any:
-        """Mean training loss (a scalar tensor) on a batch."""
-        raise NotImplementedError
-
-    # -- shared ----------------------------------------------------------------------------
-    def evaluate(self, model: Any, split: str = "val", final: bool = False) -> tuple[float, float | None]:
-        """``(loss, accuracy or None)`` on a held-out split: ``"val"`` (choices) or ``"test"``
-        (reports). ``final`` uses the whole split, otherwise a fixed subset of the validation
-        split (cheap enough to call ``evals`` times per run)."""
-        if split not in ("val", "test"):
-            raise ValueError(f"split must be 'val' or 'test', got {split!r}")
-        if split == "test" and not final:
-            raise ValueError("the test split is evaluated only at the end of a run (final=True)")
-        batches = self._data[f"{split}_full" if final else "val_small"]
-        loss, acc = _eval_batches(model, batches, lm=self.name == "charlm")
-        return loss, (acc if self.has_accuracy else None)
-
-    def ensure(self) -> Task:
-        """Prepare the data if not done yet; return self."""
-        if not self._data:
-            self.prepare()
-            self._data["fingerprint"] = _fingerprint(self._data)
-        return self
-
-    def fingerprint(self) -> str:
-        """16 hex digits of SHA-256 over the training, validation and test data (and the
-        task's settings that shape a run): equal fingerprints, equal data."""
-        return str(self.ensure()._data["fingerprint"])
-
-    def _rng(self, seed: int, step: int) -> Any:
-        import numpy as np
-
-        return np.random.default_rng([seed, step, 0x6C73])
-
-
-def _fingerprint(data: dict[str, Any]) -> str:
-    import hashlib
-
-    import numpy as np
-
-    h = hashlib.sha256()
-    for key in sorted(data):
-        if key in ("val_small", "fingerprint"):
-            continue
-        value = data[key]
-        items = value if isinstance(value, list) else [value]
-        h.update(key.encode())
-        for item in items:
-            for part in item if isinstance(item, tuple) else (item,):
-                if hasattr(part, "numpy"):
-                    part = part.numpy()
-                if isinstance(part, np.ndarray):
-                    h.update(str((part.dtype, part.shape)).encode())
-                    h.update(np.ascontiguousarray(part).tobytes())
-                else:
-                    h.update(repr(part).encode())
-    return h.hexdigest()[:16]
-
-
-def _eval_batches(model: Any, batches: list[tuple[Any, Any]], lm: bool) -> tuple[float, float]:
-    import torch.nn.functional as F  # noqa: N812
-
-    import torch
-
-    was_training = model.training
-    model.eval()
-    total, correct, count = 0.0, 0, 0
-    with torch.no_grad():
-        for x, y in batches:
-            out = model(x)
-            if lm:
-                out = out.reshape(-1, out.shape[-1])
-                y = y.reshape(-1)
-            total += float(F.cross_entropy(out, y, reduction="sum"))
-            correct += int((out.argmax(-1) == y).sum())
-            count += int(y.numel())
-    model.train(was_training)
-    return total / count, correct / count
 
 
 # ----------------------------------------------------------------------------------------
@@ -237,7 +120,7 @@ class _CharTransformer:  # built lazily: torch is imported inside
 
 
 @dataclass
-class CharLMTask(Task):
+class CharLMTask(CharLMBase):
     """Character-level transformer LM on the interpreter's standard-library source (default).
 
     Characters outside printable ASCII map to one "other" symbol. Training text: 7 of every 8
@@ -248,6 +131,9 @@ class CharLMTask(Task):
 
     name: str = "charlm"
     description: str = "char-level transformer LM on the Python stdlib's source (held-out files)"
+    kind: str = "language model"
+    objective: str = "lm"
+    grid_center: float = 4e-3
     steps: int = 240
     full_steps: int = 1500
     grid: tuple[float, ...] = (2e-3, 4e-3, 8e-3)  # 2x spacing, around the budget study's best peaks
@@ -302,17 +188,6 @@ class CharLMTask(Task):
         torch.manual_seed(seed)
         return _CharTransformer.build(self._data["vocab"], self.context, self.dim, self.layers, self.heads)
 
-    def batch(self, seed: int, step: int) -> tuple[Any, Any]:
-        import numpy as np
-
-        import torch
-
-        train = self._data["train"]
-        n = self.context + 1
-        starts = self._rng(seed, step).integers(0, len(train) - n, size=self.batch_size)
-        w = torch.from_numpy(train[starts[:, None] + np.arange(n)[None, :]])
-        return w[:, :-1], w[:, 1:]
-
     def loss(self, model: Any, inputs: Any, targets: Any) -> Any:
         import torch.nn.functional as F  # noqa: N812
 
@@ -364,6 +239,8 @@ class FashionTask(Task):
 
     name: str = "fashion"
     description: str = "Fashion-MNIST with a small CNN (Debian's dataset-fashion-mnist)"
+    kind: str = "image CNN"
+    grid_center: float = 4e-3
     steps: int = 300
     full_steps: int = 1500
     grid: tuple[float, ...] = (3e-3, 1e-2, 3e-2)  # 1e-2 won at the top of (1e-3, 3e-3, 1e-2)
@@ -434,6 +311,8 @@ class DigitsTask(Task):
 
     name: str = "digits"
     description: str = "scikit-learn's bundled 8x8 digits with an MLP (smoke test, seconds)"
+    kind: str = "image MLP"
+    grid_center: float = 8e-3
     steps: int = 150
     full_steps: int = 600
     grid: tuple[float, ...] = (1e-2, 3e-2, 1e-1)
@@ -479,7 +358,10 @@ class DigitsTask(Task):
         return F.cross_entropy(model(inputs), targets)
 
 
-TASKS: dict[str, type[Task]] = {"charlm": CharLMTask, "fashion": FashionTask, "digits": DigitsTask}
+#: Every task by name: the three original tasks, then the suite's (:mod:`.tabular_tasks`,
+#: :mod:`.lm_tasks`). Each is declared once, in its class.
+_ALL: tuple[type[Task], ...] = (CharLMTask, FashionTask, DigitsTask, *SUITE_TABULAR_TASKS, *SUITE_LM_TASKS)
+TASKS: dict[str, type[Task]] = {t.name: t for t in _ALL}
 DEFAULT_TASK = "charlm"
 
 _CACHE: dict[str, Task] = {}

@@ -120,7 +120,9 @@ def _train(job: dict[str, Any]) -> dict[str, Any]:
     start = int(job["branch"]) if kind == "branch" and job.get("checkpoint") is not None else 0
 
     model = task.model(seed)
-    opt = make_optimizer(opt_name, model.parameters(), peak, task.weight_decay, steps)
+    # "adamw" names the task's own optimizer (AdamW, or the SGD a suite task declares)
+    opt = (task.make_optimizer(model.parameters(), peak) if opt_name == "adamw"
+           else make_optimizer(opt_name, model.parameters(), peak, task.weight_decay, steps))
     if start:
         state = torch.load(job["checkpoint"], weights_only=True)
         if int(state["step"]) != start:

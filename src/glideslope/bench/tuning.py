@@ -14,6 +14,7 @@ import inspect
 import time
 from typing import Any
 
+from .task_base import objective_loss
 from .tasks import get_task
 
 
@@ -53,29 +54,19 @@ class _Batches:
             self.drawn += 1
 
 
-def _loss_fn(out: Any, y: Any) -> Any:
-    import torch.nn.functional as F  # noqa: N812
-
-    if out.dim() == 3:  # a language model: (batch, time, vocab)
-        return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-    return F.cross_entropy(out, y)
-
-
 def run_finder(job: dict[str, Any]) -> dict[str, Any]:
     """Run the LR range test of a finder job in this process (glideslope's PyTorch form of
-    :func:`glideslope.find_lr`, AdamW at the task's weight decay); return its record."""
-    import torch
-
+    :func:`glideslope.find_lr`, the task's optimizer at its weight decay); return its record."""
     from ..tune.finder import find_lr
 
     t0, c0 = time.perf_counter(), time.process_time()
     task = get_task(job["task"])
     seed = int(job["seed"])
     model = task.model(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=task.weight_decay)
+    opt = task.make_optimizer(model.parameters(), lr=1e-3)  # AdamW unless the task declares SGD
     batches = _Batches(task, seed)
     settings = {k: job[k] for k in ("start", "end", "steps", "sweep") if k in job}
-    result = find_lr(model, opt, _loss_fn, batches, **settings)
+    result = find_lr(model, opt, lambda out, y: objective_loss(task.objective, out, y), batches, **settings)
     return {**job, "finder": result.to_dict(), "suggested": result.suggested, "sweep_steps": batches.drawn,
             "data_fingerprint": task.fingerprint(), "wall": time.perf_counter() - t0,
             "cpu": time.process_time() - c0}

@@ -81,6 +81,7 @@ def _check(start: float, end: float, steps: int, sweep: str, smoothing: float, d
     return start, end, steps, sweep, smoothing, diverge, default
 
 
+@v.checked_keywords
 def find_lr(
     train_step: Any,
     optimizer: Any = None,
@@ -226,8 +227,8 @@ def _late_blowup(lrs: list[float], losses: list[float], diverge: float, first: i
     k = next(j for j in range(lo, len(s)) if s[j] > bar)
     what = f"{diverge:g} x its minimum {lo_y:.4g}" if bar < start_y else f"its starting value {start_y:.4g}"
     peak = f"{s[top]:.4g}" + (f", {s[top] / lo_y:.3g} x its minimum" if lo_y > 0 else "")
-    return (f"diverged: the smoothed loss rose above {what} from lr={lrs[fin[k]]:.3g} and peaked at "
-            f"{peak} (the sweep's running average lagged, so the sweep ran to its end)")
+    return (f"reached end, but the loss blew up there: the smoothed loss rose above {what} from "
+            f"lr={lrs[fin[k]]:.3g} and peaked at {peak}, too late for the running average to stop the sweep")
 
 
 __all__ = ["DEFAULT_END", "DEFAULT_START", "DEFAULT_STEPS", "SUGGESTIONS", "SWEEPS", "LRFinderResult",

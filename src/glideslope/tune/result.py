@@ -20,6 +20,31 @@ _Record = TypeVar("_Record", bound="RangeTest")
 
 
 @dataclass(frozen=True)
+class Pilot:
+    """One pilot run of :func:`glideslope.recommend_with_pilots`: a short run from a fresh
+    start under the recommended shape, compressed into ``steps``, at peak ``peak``.
+
+    Attributes:
+        peak: the pilot's peak learning rate.
+        steps: its length in optimizer steps.
+        loss: the validation loss it returned (``inf`` when it diverged).
+        diverged: True when the training function raised, or returned NaN or an infinity.
+        error: the exception's ``repr`` when it raised, else ``""``.
+    """
+
+    peak: float
+    steps: int
+    loss: float
+    diverged: bool = False
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe data (a diverged pilot's loss is None)."""
+        return {"peak": self.peak, "steps": self.steps, "loss": self.loss if math.isfinite(self.loss) else None,
+                "diverged": self.diverged, "error": self.error}
+
+
+@dataclass(frozen=True)
 class Recommendation:
     """A schedule for a run, with the reason for each choice.
 
@@ -33,6 +58,10 @@ class Recommendation:
         shape: the decay shape, one of :data:`glideslope.tune.recommendation.SHAPES`.
         total_steps: the run's length.
         reasons: ``{"peak": ..., "warmup": ..., "shape": ...}``, one sentence each.
+        tuning_steps: the optimizer steps spent choosing: the range test's steps, plus every
+            pilot's (0 when the recommendation was built from a given peak alone).
+        pilots: the pilot runs, in the order they ran (empty for the zero-pilot
+            :func:`glideslope.recommend`).
     """
 
     schedule: Schedule
@@ -42,19 +71,31 @@ class Recommendation:
     shape: str
     total_steps: int
     reasons: dict[str, str] = field(default_factory=dict)
+    tuning_steps: int = 0
+    pilots: tuple[Pilot, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-safe data: the SPEC, the choices and the reasons."""
-        return {
+        """Plain JSON-safe data: the SPEC, the choices, the reasons, the tuning compute and
+        the pilots (only when there were any)."""
+        out: dict[str, Any] = {
             "spec": self.spec, "peak": self.peak, "warmup_steps": self.warmup_steps,
             "shape": self.shape, "total_steps": self.total_steps, "reasons": dict(self.reasons),
+            "tuning_steps": self.tuning_steps,
         }
+        if self.pilots:
+            out["pilots"] = [p.to_dict() for p in self.pilots]
+        return out
 
     def __str__(self) -> str:
         lines = [f"recommended schedule for {self.total_steps} steps: {self.spec}"]
         for key in ("peak", "warmup", "shape"):
             if key in self.reasons:
                 lines.append(f"  {key:<7}{self.reasons[key]}")
+        if self.pilots:
+            lines.append(f"  tuning {self.tuning_steps} optimizer steps (range test and {len(self.pilots)} pilots)")
+            for pl in self.pilots:
+                what = f"diverged{': ' + pl.error if pl.error else ''}" if pl.diverged else f"val loss {pl.loss:.4g}"
+                lines.append(f"    pilot peak {pl.peak:.3g}, {pl.steps} steps: {what}")
         return "\n".join(lines)
 
 
@@ -72,7 +113,9 @@ class RangeTest:
         losses: the raw loss of every step.
         smoothed: the zero-lag smoothed loss the suggestions read (NaN outside the trimmed
             range ``lrs[trim[0]:trim[1]]``).
-        stop_reason: why the sweep ended: ``"reached end"`` or ``"diverged: ..."``.
+        stop_reason: why the sweep ended: ``"diverged: ..."`` where it stopped early,
+            ``"reached end"`` where it ran all its steps (``"reached end, but the loss blew up
+            there: ..."`` when the loss rose too late for the sweep to stop).
         suggestions: ``{"knee": Suggestion, "steepest": ..., "valley": ..., "minimum": ...}``;
             a suggestion the curve cannot support is absent.
         default: the name of the suggestion :attr:`suggested` returns.
@@ -186,7 +229,7 @@ class RangeTest:
     def __str__(self) -> str:
         lines = [
             f"LR range test: {len(self.lrs)} steps, lr {self.lrs[0]:.3g} .. {self.lrs[-1]:.3g}, "
-            f"stopped: {self.stop_reason}"
+            f"{self.stop_reason}"
         ]
         for name, s in self.suggestions.items():
             star = " (default)" if name == self.default else ""
