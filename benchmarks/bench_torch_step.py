@@ -5,9 +5,15 @@ same process, with 1 and 64 param groups. Prints a markdown table.
 Each round builds a fresh optimizer + scheduler of each library and times ``n`` steps of
 each, torch and glideslope alternating (which goes first alternates too); a class's figure is
 the best round of each (the least disturbed by other work on the machine), and the ratio is
-glideslope's time over torch's.
+glideslope's time over torch's. Time is the CPU time of the benchmark's thread
+(``time.thread_time``), so the time the machine gives to other processes does not count; the
+cyclic GC is off while a round is timed.
 
     .venv/bin/python benchmarks/bench_torch_step.py [--rounds 11] [--only StepLR,OneCycleLR]
+    .venv/bin/python benchmarks/bench_torch_step.py --rounds 21 --out benchmarks/results/torch-step.md
+
+``--out`` writes the table, with the date, the versions and the rounds, to a record; the
+table in docs/performance.md is that record's (tests/torch/test_step_record.py checks it).
 
 ``--instructions`` counts CPU instructions per step instead, with valgrind's callgrind (which
 does not depend on what else the machine is doing): each library runs ``n`` steps in a child
@@ -20,7 +26,10 @@ callgrind, so the full table takes a long time; use ``--only``.
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
+import os
+import platform
 import sys
 import time
 import warnings
@@ -62,18 +71,18 @@ def build(lib: Any, make: Callable[[Any, torch.optim.Optimizer], Any], groups: i
 
 
 def run(s: Any, n: int) -> float:
-    """Seconds per ``step()`` over ``n`` steps."""
+    """CPU seconds of this thread per ``step()`` over ``n`` steps."""
     step = s.step
     if "ReduceLROnPlateau" in type(s).__name__:
         metrics = [1.0 / (1 + i) for i in range(n)]
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         for m in metrics:
             step(m)
-        return (time.perf_counter() - t0) / n
-    t0 = time.perf_counter()
+        return (time.thread_time() - t0) / n
+    t0 = time.thread_time()
     for _ in range(n):
         step()
-    return (time.perf_counter() - t0) / n
+    return (time.thread_time() - t0) / n
 
 
 def measure(make: Callable[[Any, torch.optim.Optimizer], Any], groups: int, n: int, rounds: int) -> tuple[float, float]:
@@ -84,7 +93,11 @@ def measure(make: Callable[[Any, torch.optim.Optimizer], Any], groups: int, n: i
         for lib in order:
             s = build(lib, make, groups)
             gc.collect()
-            best[lib] = min(best[lib], run(s, n))
+            gc.disable()
+            try:
+                best[lib] = min(best[lib], run(s, n))
+            finally:
+                gc.enable()
     return best[T] * 1e6, best[G] * 1e6
 
 
@@ -123,6 +136,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated class names")
     parser.add_argument("--instructions", action="store_true", help="count instructions (callgrind), not time")
     parser.add_argument("--groups", default="1,64", help="param-group counts, comma-separated (default 1,64)")
+    parser.add_argument("--out", default="", help="write the table (with date and versions) to this markdown file")
     args = parser.parse_args()
     only = {x for x in args.only.split(",") if x}
     group_counts = [int(x) for x in args.groups.split(",") if x]
@@ -138,15 +152,26 @@ def main() -> None:
                 a, b = instructions_per_step(name, groups)
                 print(f"| {name} | {groups} | {a:,.0f} | {b:,.0f} | {b / a:.2f} |", flush=True)
         return
-    print("| class | groups | torch (µs/step) | glideslope (µs/step) | ratio |")
-    print("|---|---:|---:|---:|---:|")
+    lines = ["| class | groups | torch (µs/step) | glideslope (µs/step) | ratio |", "|---|---:|---:|---:|---:|"]
+    print("\n".join(lines))
     for name, make in CASES.items():
         if only and name not in only:
             continue
         for groups in group_counts:
             n = 2000 if groups == 1 else 200
             a, b = measure(make, groups, n, args.rounds)
-            print(f"| {name} | {groups} | {a:.2f} | {b:.2f} | {b / a:.2f} |", flush=True)
+            lines.append(f"| {name} | {groups} | {a:.2f} | {b:.2f} | {b / a:.2f} |")
+            print(lines[-1], flush=True)
+    if args.out:
+        import glideslope
+
+        head = (
+            f"`benchmarks/bench_torch_step.py --rounds {args.rounds}`, {datetime.date.today().isoformat()}: "
+            f"glideslope {glideslope.__version__}, torch {torch.__version__}, Python {platform.python_version()}, "
+            f"{os.cpu_count()} CPUs; best of {args.rounds} interleaved rounds, CPU time of the thread."
+        )
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(head + "\n\n" + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

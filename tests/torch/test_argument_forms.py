@@ -183,7 +183,11 @@ def test_cosine_annealing_warm_restarts(t_0: Any, t_mult: Any, eta_min: Any) -> 
        st.one_of(st.none(), ints(0, 5), floats(0.5, 5.0)), st.sampled_from(["triangular", "triangular2", "exp_range"]),
        floats(0.9, 1.0), st.booleans(), st.sampled_from(["sgd", "adam"]))
 def test_cyclic_lr(base: Any, high: Any, up: Any, down: Any, mode: str, gamma: Any, cycle: bool, kind: str) -> None:
-    same_outcome(lambda L, o: L.CyclicLR(o, base, high, up, down, mode, gamma, cycle_momentum=cycle), kind)
+    # torch puts a tensor base_lr itself into a float group and then writes the group in place,
+    # which moves its base_lrs (its lr stops cycling: test_fixes shows it); torch gets the number
+    theirs = float(base) if isinstance(base, torch.Tensor) else base
+    same_outcome(lambda L, o: L.CyclicLR(o, base if L is G else theirs, high, up, down, mode, gamma,
+                                         cycle_momentum=cycle), kind)
 
 
 @EXAMPLES

@@ -9,12 +9,12 @@ import io
 import math
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import torch.optim.lr_scheduler as T
 from torch.optim.swa_utils import SWALR as TorchSWALR  # noqa: N811
+from torch_parity_helpers import Scale, decay, factor
 
 import glideslope as gs
 import glideslope.torch as G
@@ -28,26 +28,8 @@ def make_opt(lrs: tuple[float, ...] = (0.1, 0.02), kind: str = "sgd") -> torch.o
     return torch.optim.SGD(groups, lr=lrs[0], momentum=0.9)
 
 
-@dataclass
-class Scale:
-    """A callable object with state (torch saves its ``__dict__``); equal when its state is."""
-
-    k: float
-
-    def __call__(self, x: float) -> float:
-        return self.k ** x
-
-
 def scale_fn(x: float) -> float:
     return 1 / (1.0 + 0.1 * x)
-
-
-def decay(e: int) -> float:
-    return 0.95**e
-
-
-def factor(e: int) -> float:
-    return 0.97
 
 
 def swalr(L: Any) -> Any:
@@ -190,20 +172,66 @@ def test_state_dicts_load_across(name: str, direction: str) -> None:
         assert lrs(dst.optimizer) == pytest.approx(lrs(src.optimizer), rel=1e-9, abs=1e-15), t
 
 
-def test_one_cycle_loads_a_legacy_state_dict_with_anneal_func() -> None:
-    for strategy, fn in (("cos", T.OneCycleLR._annealing_cos), ("linear", T.OneCycleLR._annealing_linear)):
-        a = G.OneCycleLR(make_opt(), 0.1, total_steps=30, anneal_strategy=strategy)
-        for t in range(9):
-            step(a, t)
-        legacy = a.state_dict()
-        del legacy["_anneal_func_type"]
-        legacy["anneal_func"] = fn  # how torch before 2.2 saved it
-        o = make_opt()
-        b = G.OneCycleLR(o, 0.1, total_steps=30, anneal_strategy="linear" if strategy == "cos" else "cos")
-        o.load_state_dict(a.optimizer.state_dict())
+def _legacy_run(L: Any, strategy: str, fn: Any, built_with: str, drop_type: bool) -> tuple[Any, ...]:
+    """A OneCycleLR state saved the way torch < 2.2 saved it (``anneal_func`` instead of
+    ``_anneal_func_type``) loaded into a scheduler built with ``built_with`` (with its own
+    ``_anneal_func_type`` deleted first when ``drop_type``); what the load left and the run after it."""
+    a = L.OneCycleLR(make_opt(), 0.1, total_steps=30, anneal_strategy=strategy)
+    for t in range(9):
+        step(a, t)
+    legacy = a.state_dict()
+    del legacy["_anneal_func_type"]
+    legacy["anneal_func"] = fn
+    o = make_opt()
+    b = L.OneCycleLR(o, 0.1, total_steps=30, anneal_strategy=built_with)
+    if drop_type:
+        delattr(b, "_anneal_func_type")
+    o.load_state_dict(a.optimizer.state_dict())
+    b.load_state_dict(legacy)
+    kept = (sorted(k for k in b.__dict__ if not k.startswith("_") or k in ("_anneal_func_type", "_schedule_phases")),
+            b.__dict__.get("_anneal_func_type"), b.__dict__.get("anneal_func") is fn)
+    run = []
+    for t in range(9, 29):
+        step(b, t)
+        run.append(lrs(o))
+    return kept, run
+
+
+@pytest.mark.parametrize("strategy", ["cos", "linear"])
+@pytest.mark.parametrize("built_with", ["cos", "linear"])
+@pytest.mark.parametrize("drop_type", [False, True])
+@pytest.mark.parametrize("fn_of", ["torch", "ours"])
+def test_one_cycle_loads_a_legacy_state_dict_as_torch_does(strategy: str, built_with: str, drop_type: bool,
+                                                           fn_of: str) -> None:
+    """torch keeps a legacy ``anneal_func`` as loaded and anneals by it only when the scheduler
+    has no ``_anneal_func_type`` (a scheduler built by torch >= 2.2 always has one); ours does
+    the same, with either class's ``_annealing_cos`` / ``_annealing_linear``."""
+    fn = getattr(T.OneCycleLR if fn_of == "torch" else G.OneCycleLR, f"_annealing_{strategy}")
+    theirs = _legacy_run(T, strategy, fn, built_with, drop_type)
+    ours = _legacy_run(G, strategy, fn, built_with, drop_type)
+    assert ours[0][1:] == theirs[0][1:]
+    assert set(theirs[0][0]) <= set(ours[0][0])
+    for t, (x, y) in enumerate(zip(ours[1], theirs[1])):
+        assert x == pytest.approx(y, rel=1e-9, abs=1e-15), t
+
+
+def test_one_cycle_static_annealing_functions_are_torchs() -> None:
+    for name in ("_annealing_cos", "_annealing_linear"):
+        for args in ((25.0, 0.5, 0.0), (25.0, 0.5, 1 / 7), (1.0, 22.0, 0.5), (0.1, 0.0, 1.0), (3.0, 3.0, 0.3)):
+            assert getattr(G.OneCycleLR, name)(*args) == pytest.approx(getattr(T.OneCycleLR, name)(*args), rel=1e-15)
+
+
+def test_one_cycle_refuses_a_legacy_anneal_func_it_cannot_follow() -> None:
+    a = G.OneCycleLR(make_opt(), 0.1, total_steps=30)
+    legacy = a.state_dict()
+    del legacy["_anneal_func_type"]
+    legacy["anneal_func"] = lambda start, end, pct: start
+    b = G.OneCycleLR(make_opt(), 0.1, total_steps=30)
+    delattr(b, "_anneal_func_type")
+    before = dict(b.__dict__)
+    with pytest.raises(ValueError, match="anneal_func is <function"):
         b.load_state_dict(legacy)
-        assert b._anneal_func_type == strategy and "anneal_func" not in b.__dict__
-        assert own(b.__dict__) == own(a.__dict__)
+    assert b.__dict__ == before  # refused before anything was loaded
 
 
 @pytest.mark.parametrize("name", sorted(k for k in CASES if k != "ReduceLROnPlateau"))

@@ -180,6 +180,56 @@ def test_one_cycle_hold_final_is_opt_in():
     assert lrs(o) == pytest.approx([final, final], rel=1e-12)
 
 
+def _cyclic_with_tensor_base(L):
+    o = opt(lrs=(0.5,))
+    s = L.CyclicLR(o, torch.tensor(0.1, dtype=torch.float64), 0.2, 2, cycle_momentum=False)
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(8):
+            o.step()
+            s.step()
+            out.append(round(float(o.param_groups[0]["lr"]), 9))
+    return s, o, out
+
+
+def test_cyclic_tensor_base_lr_in_a_float_group_keeps_cycling():
+    """torch puts the tensor base_lr itself (base_lrs[0]) into the float group and its
+    in-place writes then move base_lrs: its learning rate climbs to max_lr and stays there.
+    Ours gives the group a copy: base_lrs stays 0.1 and the triangle goes on."""
+    s, o, out = _cyclic_with_tensor_base(T)
+    assert out == [0.15, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]  # torch's (the bug)
+    s, o, out = _cyclic_with_tensor_base(G)
+    assert out == [0.15, 0.2, 0.15, 0.1, 0.15, 0.2, 0.15, 0.1]
+    assert float(s.base_lrs[0]) == 0.1 and s.base_lrs[0] is not o.param_groups[0]["lr"]
+    assert isinstance(o.param_groups[0]["lr"], torch.Tensor)  # the type torch gives it
+
+
+def test_constants_stay_constant_when_a_loaded_state_shares_one_tensor():
+    """An optimizer state saved while ``momentum`` and ``max_momentum`` were one tensor (as
+    glideslope before 0.2 kept them) loads with the two still one object (deepcopy keeps the
+    sharing). Our in-place momentum writes then go into a copy: max_momentum stays 0.9."""
+    t64 = lambda x: torch.tensor(x, dtype=torch.float64)  # noqa: E731
+    src = opt()
+    for g in src.param_groups:
+        g["momentum"] = g["max_momentum"] = t64(0.9)
+        g["base_momentum"], g["initial_lr"] = t64(0.8), g["lr"]
+    saved = src.state_dict()
+    o = opt()
+    s = G.CyclicLR(o, 0.01, 0.1, 2, base_momentum=t64(0.8), max_momentum=t64(0.9))
+    o.load_state_dict(saved)
+    assert all(g["momentum"] is g["max_momentum"] for g in o.param_groups)  # as loaded
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(3):
+            o.step()
+            s.step()
+    for g in o.param_groups:
+        assert g["momentum"] is not g["max_momentum"]
+        assert float(g["max_momentum"]) == 0.9 and float(g["base_momentum"]) == 0.8
+        assert float(g["momentum"]) == pytest.approx(0.85)  # step 3 of a 2-up 2-down cycle: halfway down
+
+
 def test_no_order_warning_when_grad_scaler_skipped_the_step():
     def loop(L):
         p = torch.nn.Parameter(torch.ones(2))

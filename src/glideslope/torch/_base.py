@@ -16,6 +16,16 @@ torch's result depends on that foreign value; a class whose torch counterpart re
 current learning rate then switches that group to torch's chained rule (``_follow``), so its
 numbers stay torch's.
 
+Param-group entries
+-------------------
+The constants a scheduler puts in a group (``initial_lr``, ``max_lr``, ``min_lr``,
+``max_momentum``, ``base_momentum``, ``swa_lr``) are set once and never written again. A live
+entry (``lr``, ``momentum``, ``betas[0]``) that is a tensor is written in place (no recompiles
+under ``torch.compile``), and it is a tensor of its own: never one object with a constant,
+another entry or the caller's argument (tensors are copied, NumPy scalars and 0-d arrays made
+Python numbers), so that a write reaches only the live value. The type torch gives an entry
+(a tensor, or a float) is the type it has here.
+
 State, as torch keeps it
 ------------------------
 An instance's ``__dict__`` holds torch's attributes under torch's names (``base_lrs``,

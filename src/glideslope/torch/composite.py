@@ -22,7 +22,7 @@ import glideslope as gs
 
 from ..schedule import Schedule
 from . import fixed
-from ._base import LRScheduler, as_float, group_values, number, write
+from ._base import LRScheduler, as_float, group_values, live, number, write
 from .plateau import ReduceLROnPlateau
 
 __all__ = ["ChainedScheduler", "SequentialLR"]
@@ -59,7 +59,7 @@ def _takes_metrics(s: Any) -> bool:
 
 def _reset_lrs(optimizer: Optimizer) -> None:
     for g in optimizer.param_groups:
-        write(g, "lr", g["initial_lr"])
+        write(g, "lr", live(g["initial_lr"]))  # a copy: lr and initial_lr are never one tensor
 
 
 def _undo(s: Any) -> None:

@@ -1,7 +1,9 @@
 """The cyclic drop-ins: ``CosineAnnealingWarmRestarts``, ``CyclicLR`` and ``OneCycleLR``.
 
 Their attributes are torch's (``T_cur``, ``T_i``; ``max_lrs``, ``total_size``,
-``step_ratio``, ``_scale_fn_custom``; ``_schedule_phases``, ``_anneal_func_type``), their
+``step_ratio``, ``_scale_fn_ref``, ``_scale_fn_custom``; ``_schedule_phases``,
+``_anneal_func_type``) and so are the static methods (CyclicLR's scale functions, OneCycleLR's
+``_annealing_cos`` and ``_annealing_linear``), their
 numbers the engine's: :func:`glideslope.cosine`, :func:`glideslope.cyclic` and
 :func:`glideslope.interpolate`.
 """
@@ -11,8 +13,9 @@ from __future__ import annotations
 import itertools
 import math
 import types
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from torch.optim import Optimizer
@@ -26,6 +29,7 @@ from ._base import (
     as_float,
     check_optimizer,
     format_param,
+    live,
     number,
     plain,
     real,
@@ -101,6 +105,16 @@ def one_cycle_unit(knots: list[float], anneal: str) -> Schedule:
     ``q``, or linear ``q``) on the values ``0, 1, 0, 1, ...``."""
     values = [float(k % 2) for k in range(len(knots))]
     return gs.interpolate(knots, values, shape="cosine" if anneal == "cos" else "linear")
+
+
+def one_cycle_progress(length: float, anneal: str) -> Schedule:
+    """One phase's progress, 0 to 1 over ``length`` steps: cosine ``(1 - cos(pi * q)) / 2``
+    of its fraction ``q`` (engine :func:`glideslope.cosine` from 0 to 1), or linear ``q``."""
+    unit = gs.cosine(0.0, 1.0, 1) if anneal == "cos" else gs.linear(0.0, 1.0, 1)
+    n = int(length)
+    if n == length:
+        return gs.cosine(0.0, 1.0, n) if anneal == "cos" else gs.linear(0.0, 1.0, n)
+    return gs.stretch(unit, factor=float(length))
 
 
 def one_cycle_curve(phases: list[dict[str, Any]], group: dict[str, Any], anneal: str, what: str) -> Schedule:
@@ -217,8 +231,13 @@ def _momentum_setup(
     lows = format_param("base_momentum", optimizer, base_momentum)
     highs = format_param("max_momentum", optimizer, max_momentum)
     if fresh:
+        # torch puts one object in both the live entry and max_momentum (harmless there: each
+        # step assigns a new one); ours writes the live one in place, so it gets its own copy
         for hi, lo, g in zip(highs, lows, optimizer.param_groups):
-            write_beta1(g, hi, sched.use_beta1)
+            if sched.use_beta1:
+                g["betas"] = (live(hi), *g["betas"][1:])
+            else:
+                g["momentum"] = live(hi)
             g["max_momentum"] = hi
             g["base_momentum"] = lo
     return lows, highs
@@ -235,6 +254,7 @@ class CyclicLR(GlideScheduler):
     Args: as torch's ``CyclicLR``.
     """
 
+    _derived = ("_curve", "_scale_fn_ref")
     use_beta1: bool
     base_momentums: list[Any]
     max_momentums: list[Any]
@@ -258,8 +278,10 @@ class CyclicLR(GlideScheduler):
         check_optimizer(optimizer)
         base_lrs = format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
+            # a tensor base_lr goes into a float group as a copy: torch puts base_lrs[i] itself
+            # there, which its in-place writes then move (its learning rate stops cycling)
             for lr, g in zip(base_lrs, optimizer.param_groups):
-                write(g, "lr", as_float(lr) if isinstance(g["lr"], Tensor) else lr)
+                write(g, "lr", as_float(lr) if isinstance(g["lr"], Tensor) else live(lr))
         self.max_lrs = format_param("max_lr", optimizer, max_lr)
         up = float(real("step_size_up", step_size_up, low=0.0))
         if up == 0:  # torch divides by zero in its first step: same error, said plainly
@@ -275,13 +297,11 @@ class CyclicLR(GlideScheduler):
         self.gamma = number("gamma", gamma)
         if mode == "exp_range" and scale_fn is None and not self.gamma > 0:
             raise ValueError(f"gamma must be > 0 with mode='exp_range', got {gamma!r}")
-        self._scale_fn_custom = scale_fn
-        if scale_fn is None:  # torch's _init_scale_fn
-            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
-        elif scale_mode not in ("cycle", "iterations"):
+        if scale_fn is not None and scale_mode not in ("cycle", "iterations"):
             raise ValueError(f"scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
-        else:
-            self.scale_mode = scale_mode
+        self._scale_fn_ref: Callable[[float], float]
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode  # with no custom scale_fn, _init_scale_fn sets the mode's
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.base_momentums, self.max_momentums = _momentum_setup(
@@ -291,29 +311,59 @@ class CyclicLR(GlideScheduler):
         self.base_lrs = base_lrs
 
     def _rebuild(self) -> None:
+        self._init_scale_fn()
         self._curve = cyclic_curve(self.total_size, self.step_ratio, self.mode, self.gamma,
                                    self._scale_fn_custom, self.scale_mode)
 
-    def scale_fn(self, x: float) -> float:
-        """The amplitude scale of ``mode`` (or the custom ``scale_fn``) at ``x``."""
+    def _init_scale_fn(self) -> None:
+        """torch's: with no custom ``scale_fn``, ``_scale_fn_ref`` is the mode's function and
+        ``scale_mode`` the mode's (``"cycle"``, or ``"iterations"`` for ``exp_range``); with
+        one, both are left as they are (and ``_scale_fn_ref`` is not set)."""
         if self._scale_fn_custom is not None:
-            return float(self._scale_fn_custom(x))
+            return
         if self.mode == "triangular":
-            return 1.0
-        if self.mode == "triangular2":
-            return float(1 / (2.0 ** (x - 1)))
-        return float(self.gamma**x)
+            self._scale_fn_ref = CyclicLR._triangular_scale_fn
+            self.scale_mode = "cycle"
+        elif self.mode == "triangular2":
+            self._scale_fn_ref = CyclicLR._triangular2_scale_fn
+            self.scale_mode = "cycle"
+        elif self.mode == "exp_range":
+            self._scale_fn_ref = partial(CyclicLR._exp_range_scale_fn, self.gamma)
+            self.scale_mode = "iterations"
+        else:  # only a state saved with a custom scale_fn has another mode
+            raise ValueError(
+                f"CyclicLR has mode={self.mode!r} and no scale_fn: a state saved with a custom scale_fn "
+                "loads only into a CyclicLR built with that scale_fn (functions are not saved)"
+            )
+
+    @staticmethod
+    def _triangular_scale_fn(x: float) -> float:
+        """``1``: the ``triangular`` mode's amplitude scale."""
+        return 1.0
+
+    @staticmethod
+    def _triangular2_scale_fn(x: float) -> float:
+        """``1 / 2 ** (x - 1)``: the ``triangular2`` mode's, halved each cycle ``x``."""
+        return float(1 / (2.0 ** (x - 1)))
+
+    @staticmethod
+    def _exp_range_scale_fn(gamma: float, x: float) -> float:
+        """``gamma ** x``: the ``exp_range`` mode's, at iteration ``x``."""
+        return float(gamma**x)
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude scale at ``x``: the custom ``scale_fn``, else the mode's (``_scale_fn_ref``)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        return self._scale_fn_ref(x)
 
     def _closed(self, t: int) -> list[float]:
         g = self._curve(t)
         if self.cycle_momentum:
             groups = self.optimizer.param_groups
-            if self.use_beta1:
-                for grp, lo, hi in zip(groups, self.base_momentums, self.max_momentums):
-                    write_beta1(grp, hi - (hi - lo) * g, True)
-            else:
-                for grp, lo, hi in zip(groups, self.base_momentums, self.max_momentums):
-                    write(grp, "momentum", hi - (hi - lo) * g)
+            ub = self.use_beta1
+            for grp, lo, hi in zip(groups, self.base_momentums, self.max_momentums):
+                write_beta1(grp, hi - (hi - lo) * g, ub)
         return [b + (m - b) * g for b, m in zip(self._bases(), self.max_lrs)]
 
     def _group_schedule(self, i: int) -> Schedule:
@@ -321,16 +371,31 @@ class CyclicLR(GlideScheduler):
         return b + (as_float(self.max_lrs[i]) - b) * self._curve
 
     def state_dict(self) -> dict[str, Any]:
+        """torch's: without ``_scale_fn_ref``, and ``_scale_fn_custom`` as None for a function
+        (it is not saved; give it again to the scheduler that loads) or the ``__dict__`` of a
+        callable object, so that the state pickles."""
         state = super().state_dict()
         fn = self._scale_fn_custom
         state["_scale_fn_custom"] = None if fn is None or isinstance(fn, types.FunctionType) else fn.__dict__.copy()
         return state
 
     def _load_special(self, state: dict[str, Any]) -> None:
-        fn = state.pop("_scale_fn_custom", None)
-        state.pop("_scale_fn_ref", None)
-        if fn is not None and self._scale_fn_custom is not None:
-            self._scale_fn_custom.__dict__.update(fn)
+        # the scheduler's own scale_fn stays; a saved object's __dict__ is loaded into it, and
+        # _rebuild restores the built-in mode's _scale_fn_ref (torch's load_state_dict)
+        saved = state.pop("_scale_fn_custom", None)
+        mode = state.get("mode", self.mode)
+        if self._scale_fn_custom is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(
+                f"this CyclicLR state has mode={mode!r}, so it was saved with a custom scale_fn (functions are "
+                "not saved); build the CyclicLR with that scale_fn before load_state_dict"
+            )
+        if saved is not None:
+            if self._scale_fn_custom is None:
+                raise ValueError(
+                    f"this CyclicLR state was saved with a custom scale_fn object (its state: {saved!r}); "
+                    "build the CyclicLR with scale_fn=<that object> before load_state_dict"
+                )
+            self._scale_fn_custom.__dict__.update(saved)
 
 
 class OneCycleLR(GlideScheduler):
@@ -350,7 +415,7 @@ class OneCycleLR(GlideScheduler):
     Args: as torch's ``OneCycleLR``, plus ``hold_final``.
     """
 
-    _derived = ("_curve", "_phases", "_ends")
+    _derived = ("_curve", "_phases", "_knots", "_progress", "_anneal")
     use_beta1: bool
 
     def __init__(
@@ -389,8 +454,10 @@ class OneCycleLR(GlideScheduler):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
-        div_factor = real("div_factor", div_factor, low=0.0, low_open=True)
-        final_div_factor = real("final_div_factor", final_div_factor, low=0.0, low_open=True)
+        real("div_factor", div_factor, low=0.0, low_open=True)
+        real("final_div_factor", final_div_factor, low=0.0, low_open=True)
+        # the divisors as torch uses them: a tensor (copied) divides into a tensor entry
+        div_factor, final_div_factor = plain(div_factor), plain(final_div_factor)
         n, p = self.total_steps, float(pct_start)
         self._schedule_phases: list[dict[str, Any]]
         if three_phase:
@@ -422,60 +489,97 @@ class OneCycleLR(GlideScheduler):
             _momentum_setup(self, optimizer, base_momentum, max_momentum, last_epoch == -1)
         super().__init__(optimizer, last_epoch)
 
+    @staticmethod
+    def _annealing_cos(start: Any, end: Any, pct: float) -> Any:
+        """Cosine from ``start`` (``pct = 0``) to ``end`` (``pct = 1``):
+        ``end + (start - end) / 2 * (1 + cos(pi * pct))``."""
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+
+    @staticmethod
+    def _annealing_linear(start: Any, end: Any, pct: float) -> Any:
+        """Linear from ``start`` to ``end``: ``start + (end - start) * pct``."""
+        return (end - start) * pct + start
+
+    def _anneal_func(self, start: Any, end: Any, pct: float) -> Any:
+        """torch's: the function ``_anneal_func_type`` names, or (a state saved by torch < 2.2,
+        which kept the function itself) ``anneal_func``."""
+        kind = self.__dict__.get("_anneal_func_type")
+        if kind is None:
+            return self.__dict__["anneal_func"](start, end, pct)
+        return self._annealing_cos(start, end, pct) if kind == "cos" else self._annealing_linear(start, end, pct)
+
     def _rebuild(self) -> None:
-        knots, self._phases = one_cycle_phases(self._schedule_phases)
-        self._curve = one_cycle_unit(knots, self._anneal_func_type)
-        self._ends = (knots[-2], knots[-1])  # the last phase
+        self._anneal = _anneal_kind(self.__dict__)
+        self._knots, self._phases = one_cycle_phases(self._schedule_phases)
+        self._curve = one_cycle_unit(self._knots, self._anneal)
+        # each phase's progress on its own, 0 to 1 over the phase: what _curve is (or 1 minus
+        # it) between two knots, in one engine call where _curve's interpolation takes three times as long
+        self._progress = [one_cycle_progress(b - a, self._anneal) for a, b in itertools.pairwise(self._knots)]
 
-    def _progress(self, x: float) -> tuple[int, float]:
-        """The phase ``k`` holding step ``x`` and the progress in it, 0 to 1 (one
-        step past the end, torch's extrapolation of the last phase: a cosine mirrors about its
-        end, a line continues; with ``hold_final``, 1)."""
-        a, b = self._ends
+    def _past_end(self, t: int) -> float:
+        """The engine curve's value for a step past the last knot ``b``: torch's error for a
+        step past ``total_steps`` or past a last phase of length 0; at ``t = total_steps``
+        torch's extrapolation of the last phase (a cosine mirrors about its end, a line
+        continues); with ``hold_final``, the value at ``b``."""
+        a, b = self._knots[-2], self._knots[-1]
         curve = self._curve
-        k = min(max(bisect_right(curve.boundaries, x) - 1, 0), len(self._phases) - 1)  # type: ignore[attr-defined]
-        if x <= b:
-            u = float(curve(x))
-        elif self.hold_final:
-            u = float(curve(b))
-        elif self._anneal_func_type == "cos":
-            u = float(curve(2 * b - x)) if 2 * b - x >= a else float(curve(a))
-        else:
-            u = 2 * float(curve(b)) - float(curve(b - (x - b))) if b - (x - b) >= a else float(curve(b))
-        return k, (u if k % 2 == 0 else 1.0 - u)
-
-    def _closed(self, t: int) -> list[float]:
-        if t > self.total_steps and not self.hold_final:
+        if self.hold_final:
+            return float(curve(b))
+        if t > self.total_steps:
             raise ValueError(f"Tried to step {t} times. The specified number of total steps is {self.total_steps}")
         phases = self._schedule_phases
-        if t > phases[-1]["end_step"] and phases[-1]["end_step"] == phases[-2]["end_step"] and not self.hold_final:
+        if phases[-1]["end_step"] == phases[-2]["end_step"]:
             raise ZeroDivisionError(  # torch's error here: its last phase has length 0
                 f"step {t} is past the end of the 1cycle (pct_start=1.0 leaves no annealing phase)"
             )
-        k, p = self._progress(t)
+        if self._anneal == "cos":
+            return float(curve(2 * b - t)) if 2 * b - t >= a else float(curve(a))
+        return 2 * float(curve(b)) - float(curve(2 * b - t)) if 2 * b - t >= a else float(curve(b))
+
+    def _closed(self, t: int) -> list[float]:
+        knots = self._knots
+        # phase k runs from knots[k] to knots[k + 1] and holds its end (torch's search: the
+        # first phase with t <= its end_step); the engine curve goes 0 -> 1 in the even phases
+        # and 1 -> 0 in the odd ones, so the progress p through phase k is u or 1 - u
+        if t <= knots[-1]:
+            k = bisect_left(knots, t, 1) - 1
+            p = self._progress[k](t - knots[k])
+        else:
+            k = len(knots) - 2
+            u = self._past_end(t)
+            p = u if k % 2 == 0 else 1.0 - u
         ph = self._phases[k]
-        groups = self.optimizer.param_groups
         # each group's values, read from the group as torch reads them
         lo, hi = ph["start_lr"], ph["end_lr"]
-        out = [g[lo] + (g[hi] - g[lo]) * p for g in groups]
-        if self.cycle_momentum:
-            lo, hi, ub = ph["start_momentum"], ph["end_momentum"], self.use_beta1
-            for g in groups:
-                write_beta1(g, g[lo] + (g[hi] - g[lo]) * p, ub)
+        if not self.cycle_momentum:
+            return [g[lo] + (g[hi] - g[lo]) * p for g in self.optimizer.param_groups]
+        out = []
+        mlo, mhi, ub = ph["start_momentum"], ph["end_momentum"], self.use_beta1
+        for g in self.optimizer.param_groups:
+            out.append(g[lo] + (g[hi] - g[lo]) * p)
+            write_beta1(g, g[mlo] + (g[mhi] - g[mlo]) * p, ub)
         return out
 
     def _group_schedule(self, i: int) -> Schedule:
         g = self.optimizer.param_groups[i]
-        return one_cycle_curve(self._schedule_phases, g, self._anneal_func_type, "lr")
+        return one_cycle_curve(self._schedule_phases, g, self._anneal, "lr")
 
     def _load_special(self, state: dict[str, Any]) -> None:
-        # a state dict written by torch < 2.2 carries the anneal function itself
-        fn = state.pop("anneal_func", None)
-        if fn is not None and "_anneal_func_type" not in state:
-            name = getattr(fn, "__name__", "")
-            if name not in ("_annealing_cos", "_annealing_linear"):
-                raise ValueError(
-                    f"OneCycleLR state dict has anneal_func={fn!r}; "
-                    "expected torch's _annealing_cos or _annealing_linear"
-                )
-            state["_anneal_func_type"] = "cos" if name == "_annealing_cos" else "linear"
+        _anneal_kind({**self.__dict__, **state})  # a legacy anneal_func we cannot follow: refused before loading
+
+
+def _anneal_kind(attrs: dict[str, Any]) -> str:
+    """OneCycleLR's annealing, ``"cos"`` or ``"linear"``, from its attributes: ``_anneal_func_type``,
+    or else (a state saved by torch < 2.2) the static method ``anneal_func`` is, torch's or
+    ours; torch, too, reads ``anneal_func`` only when there is no ``_anneal_func_type``."""
+    kind = attrs.get("_anneal_func_type")
+    if kind is not None:
+        return str(kind)
+    fn = attrs.get("anneal_func")
+    name = getattr(fn, "__qualname__", "")
+    if name not in ("OneCycleLR._annealing_cos", "OneCycleLR._annealing_linear"):
+        raise ValueError(
+            f"OneCycleLR has no _anneal_func_type and its anneal_func is {fn!r}; a legacy state dict "
+            "loads when its anneal_func is OneCycleLR._annealing_cos or OneCycleLR._annealing_linear"
+        )
+    return "cos" if name.endswith("_cos") else "linear"

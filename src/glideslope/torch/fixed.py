@@ -492,12 +492,20 @@ class CosineAnnealingLR(GlideScheduler):
         self.eta_min = real("eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
+    _derived = ("_curve", "_descent")
+
     def _rebuild(self) -> None:
         self._curve = cosine_annealing_curve(self.T_max)
+        # the first half period on its own: what _curve is for t <= T_max, in one engine call
+        # where _curve (periodic, a repeat of a sequence) makes three
+        n = _whole(self.T_max)
+        one = gs.cosine(1.0, 0.0, 1)
+        self._descent = gs.cosine(1.0, 0.0, n) if n is not None else gs.stretch(one, factor=float(self.T_max))
 
     def _closed(self, t: int) -> list[float]:
-        m, g = self.eta_min, self._curve(t)
-        return [m + (b - m) * g for b in self._bases()]
+        m = self.eta_min
+        g = self._descent(t) if t <= self.T_max else self._curve(t)
+        return [m + (b - m) * g if b.__class__ is float else m + (as_float(b) - m) * g for b in self.base_lrs]
 
     def _group_schedule(self, i: int) -> Schedule:
         m = float(self.eta_min)

@@ -17,6 +17,7 @@ from typing import Any
 from torch.optim import Optimizer
 
 import torch
+from torch import Tensor
 
 from ..plateau import ReduceOnPlateau
 from ._base import EPOCH_DEPRECATION_WARNING, LRScheduler, as_float, check_optimizer, group_values, number, plain, write
@@ -108,9 +109,10 @@ class ReduceLROnPlateau(LRScheduler):
         return bool(self.cooldown_counter > 0)
 
     def _is_better(self, a: float, best: float) -> bool:
+        th: float = self.threshold
         if self.mode == "min":
-            return bool(a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold))
-        return bool(a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel" else best + self.threshold))
+            return a < (best * (1.0 - th) if self.threshold_mode == "rel" else best - th)
+        return a > (best * (th + 1.0) if self.threshold_mode == "rel" else best + th)
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
         """Report the epoch's metric; reduce the learning rates on a plateau."""
@@ -127,14 +129,14 @@ class ReduceLROnPlateau(LRScheduler):
             self.num_bad_epochs = 0
         else:
             self.num_bad_epochs += 1
-        if self.in_cooldown:
+        if self.cooldown_counter > 0:  # in_cooldown
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
             self._reduce_lr()
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = group_values(self.optimizer, "lr")
+        self._last_lr = [lr.clone() if isinstance(lr := g["lr"], Tensor) else lr for g in self.optimizer.param_groups]
 
     def _reduce_lr(self) -> None:
         groups = self.optimizer.param_groups
