@@ -540,3 +540,26 @@ def test_import_glideslope_imports_no_numpy_or_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_finder_code_fingerprint_covers_the_tune_sources(tmp_path, monkeypatch):
+    """The finder job's key holds a hash of the range test's and recommend's source: it must
+    read real files (it once hashed nothing after a move) and change when one of them does."""
+    import hashlib
+    from pathlib import Path
+
+    from glideslope.bench import tuning
+
+    tune = Path(tuning.__file__).resolve().parents[1] / "tune"
+    assert all((tune / name).is_file() for name in tuning.FINDER_SOURCES)
+    code = tuning.finder_code()
+    assert code != hashlib.sha256().hexdigest()[:16]  # not the hash of nothing
+    fake = tmp_path / "bench" / "tuning.py"
+    fake.parent.mkdir()
+    (tmp_path / "tune").mkdir()
+    for name in tuning.FINDER_SOURCES:
+        (tmp_path / "tune" / name).write_bytes((tune / name).read_bytes())
+    monkeypatch.setattr(tuning, "__file__", str(fake))
+    assert tuning.finder_code() == code
+    (tmp_path / "tune" / "recommendation.py").write_text("# a changed rule\n")
+    assert tuning.finder_code() != code

@@ -27,18 +27,21 @@ def finder_settings() -> dict[str, Any]:
     return {k: params[k].default for k in ("start", "end", "steps", "sweep") if k in params}
 
 
+#: The modules of ``glideslope.tune`` whose source is the finder's code fingerprint: the range
+#: test, its curve, its record and the rules that read it.
+FINDER_SOURCES = ("finder.py", "curve.py", "_torch.py", "result.py", "recommendation.py")
+
+
 def finder_code() -> str:
     """16 hex digits of SHA-256 over the source of the finder and of ``recommend`` (part of the
     finder job's key: a changed rule runs the finder again rather than reusing its record)."""
     import hashlib
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    tune = Path(__file__).resolve().parents[1] / "tune"
     h = hashlib.sha256()
-    for name in ("finder.py", "_lrcurve.py", "_finder_torch.py", "recommend.py"):
-        p = root / name
-        if p.exists():
-            h.update(name.encode() + p.read_bytes())
+    for name in FINDER_SOURCES:
+        h.update(name.encode() + (tune / name).read_bytes())  # a missing file raises: never hash nothing
     return h.hexdigest()[:16]
 
 
