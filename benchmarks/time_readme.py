@@ -50,11 +50,23 @@ class JobFailed(Exception):
     """A job exited with an error: its time is no figure, the jobs before it still are."""
 
 
+def settled_load(wait: float = 180.0) -> float:
+    """The 1-minute load average once the previous job's own load has decayed: wait (at most
+    ``wait`` seconds) until it is below the per-core level at which the machine counts as
+    shared (:data:`glideslope.bench.timings.SHARED_LOAD`), so that what is recorded is other
+    work on the machine, not the tail of the job before."""
+    idle = 0.25 * (os.cpu_count() or 1)
+    deadline = time.monotonic() + wait
+    while os.getloadavg()[0] >= idle and time.monotonic() < deadline:
+        time.sleep(5)
+    return os.getloadavg()[0]
+
+
 def run_job(job: str, clone: Path, log: Path) -> tuple[float, float, float]:
     """Run one job in the clone; return (wall seconds, CPU seconds, load average before it).
     CPU seconds (user + system, of every process the job ran) depend little on other work on
     the machine; wall seconds are what a user waits. Raises JobFailed when the job fails."""
-    load = os.getloadavg()[0]
+    load = settled_load()
     start, cpu = time.perf_counter(), _children_cpu()
     with log.open("w", encoding="utf-8") as out:
         done = subprocess.run(COMMANDS[job], cwd=clone, stdout=out, stderr=subprocess.STDOUT, check=False)

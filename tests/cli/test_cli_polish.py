@@ -492,7 +492,9 @@ def test_time_ranges_round_outwards_and_name_the_machine() -> None:
     ]}
     assert time_range(runs, "bench") == "4-5 min" and machine(runs, "bench") == "2 idle cores"
     runs["runs"].append({"cores": 2, "seconds": {"bench": 2100.0}, "load_before": {"bench": 9.6}})
-    assert estimate("bench", runs) == "about 4-35 min on 2 cores shared with other work (load average 9.6)"
+    assert estimate("bench", runs) == "about 4-5 min on 2 idle cores"  # a shared run is not quoted beside idle ones
+    shared = {"runs": runs["runs"][2:]}
+    assert estimate("bench", shared) == "about 35-35.5 min on 2 cores shared with other work (load average 9.6)"
     assert time_range({"runs": [{"cores": 2, "seconds": {"bench": 240.0}, "load_before": {"bench": 0}}]},
                       "bench") == "4-4.5 min"  # one run still reads as a range
     assert estimate("tests", runs) is None
