@@ -76,15 +76,23 @@ def package_sources(limit_bytes: int = 1_200_000) -> list[str]:
 
 
 def lm_split(documents: list[str], context: int) -> dict[str, Any]:
-    """Training text and validation/test windows from documents: every 8th document held out,
-    alternately for validation (documents 7, 23, ...) and test (15, 31, ...)."""
+    """Training text and validation/test windows from documents (:func:`split_windows` of
+    their encodings)."""
+    return split_windows([encode(doc) for doc in documents], context)
+
+
+def split_windows(encoded: list[Any], context: int) -> dict[str, Any]:
+    """Training text and validation/test windows from encoded documents (1-d int64 arrays):
+    every 8th document held out, alternately for validation (documents 7, 23, ...) and test
+    (15, 31, ...); each held-out text gives 256 fixed windows of ``context + 1`` characters,
+    evenly spaced, in batches of 64 (``val_small``: every other window of each batch)."""
     import numpy as np
 
     import torch
 
     parts: dict[str, list[Any]] = {"train": [], "val": [], "test": []}
-    for i, doc in enumerate(documents):
-        parts["train" if i % 8 != 7 else ("val" if i % 16 == 7 else "test")].append(encode(doc))
+    for i, codes in enumerate(encoded):
+        parts["train" if i % 8 != 7 else ("val" if i % 16 == 7 else "test")].append(codes)
     n = context + 1
 
     def windows(text: Any) -> list[tuple[Any, Any]]:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .lm_tasks import SUITE_LM_TASKS, CharLMBase
+from .lm_tasks import SUITE_LM_TASKS, CharLMBase, split_windows
 from .tabular_tasks import SUITE_TABULAR_TASKS
 from .task_base import Task, TaskUnavailable
 
@@ -149,37 +149,14 @@ class CharLMTask(CharLMBase):
     def prepare(self) -> None:
         import numpy as np
 
-        import torch
-
         chars = "\n\t" + "".join(chr(c) for c in range(32, 127))
         table = np.full(256, len(chars), dtype=np.int64)
         for i, ch in enumerate(chars):
             table[ord(ch)] = i
         files = stdlib_files()
-        parts: dict[str, list[Any]] = {"train": [], "val": [], "test": []}
-        for i, p in enumerate(files):
-            codes = table[np.frombuffer(p.read_bytes(), dtype=np.uint8)]
-            split = "train" if i % 8 != 7 else ("val" if i % 16 == 7 else "test")
-            parts[split].append(codes)
-        train = np.concatenate(parts["train"])
-        n = self.context + 1
-
-        def windows(text: Any) -> list[tuple[Any, Any]]:
-            # 256 fixed windows, evenly spaced over the held-out text, in batches of 64
-            starts = np.linspace(0, len(text) - n - 1, 256).astype(np.int64)
-            w = torch.from_numpy(text[starts[:, None] + np.arange(n)[None, :]])
-            x, y = w[:, :-1].contiguous(), w[:, 1:].contiguous()
-            return [(x[i : i + 64], y[i : i + 64]) for i in range(0, 256, 64)]
-
-        val_full = windows(np.concatenate(parts["val"]))
-        self._data.update(
-            vocab=len(chars) + 1,
-            train=train,
-            files=[p.name for p in files],
-            val_small=[(x[::2], y[::2]) for x, y in val_full],
-            val_full=val_full,
-            test_full=windows(np.concatenate(parts["test"])),
-        )
+        codes = [table[np.frombuffer(p.read_bytes(), dtype=np.uint8)] for p in files]
+        self._data.update(vocab=len(chars) + 1, files=[p.name for p in files],
+                          **split_windows(codes, self.context))
 
     def model(self, seed: int) -> Any:
         import torch
