@@ -9,12 +9,16 @@ For each bench task (digits, fashion, charlm) and seed 0..4 at the task's defaul
    finder's default suggestion (``knee``);
 2. a grid of peaks at 2x spacing for that same schedule, same seed;
    the grid-best peak has the lowest final loss on the task's *validation* split;
-3. one run at the recommended peak.
+3. one run at the recommended peak;
+4. the untuned default: one run at the task's ``default_lr`` (AdamW's own 1e-3) under 5% warmup,
+   then cosine to 0 (:data:`DEFAULT_SCHEDULE`), the contender every table shows beside the pick.
 
 It reports, per task and seed, the pick, the grid-best peak, their ratio (the target: within
-a factor of 3) and the validation loss at the pick against the grid-best's. It also runs the
-noisy minibatch regression of the issue (``nn.Linear(8, 1)``, 512 samples, batch 32, SGD,
-160 steps; a quarter-decade grid, each point's loss averaged over 2 data orders), in-process.
+a factor of 3) and the validation loss at the pick and at the default against the grid-best's.
+It also runs the noisy minibatch regression of the issue (``nn.Linear(8, 1)``, 512 samples,
+batch 32, SGD, 160 steps; a quarter-decade grid, each point's loss averaged over 2 data orders),
+in-process; torch's SGD has no default learning rate, so its "default" is 1e-3 too
+(:data:`REGRESSION_DEFAULT_LR`).
 
 Run: ``.venv/bin/python benchmarks/bench_finder.py [--tasks digits,fashion,charlm]
 [--seeds 5] [--results benchmarks/results/finder.jsonl]``. Every finished run is a line of the
@@ -46,6 +50,11 @@ GRIDS = {
     "charlm": (0.001, 0.002, 0.004, 0.008, 0.016, 0.032),
 }
 HERE = Path(__file__).resolve().parent
+#: The untuned default's schedule: 5% warmup, then cosine from the default LR to 0.
+DEFAULT_SCHEDULE = "cosine"
+#: The regression's "default" LR: torch's SGD has none (``lr`` is required), so AdamW's 1e-3.
+REGRESSION_DEFAULT_LR = 1e-3
+DEFAULT_LABEL = "untuned default (lr 1e-3, warmup+cosine)"
 
 
 def _key(**kw: Any) -> str:
@@ -101,9 +110,10 @@ def replay(losses: list[float], total_steps: int) -> LRFinderResult:
     return find_lr(step, total_steps=total_steps)
 
 
-def train_run(task_name: str, seed: int, steps: int, peak: float) -> float:
-    """AdamW, lr = the recommended schedule at ``peak`` (5% warmup, :data:`DEFAULT_SHAPE`); the final loss
-    on the validation split (inf if the training loss became non-finite)."""
+def train_run(task_name: str, seed: int, steps: int, peak: float, shape: str = DEFAULT_SHAPE) -> float:
+    """AdamW, lr = ``build_schedule(peak, 5% warmup, shape, steps)`` (default: the recommended
+    schedule, :data:`DEFAULT_SHAPE`); the final loss on the validation split (inf if the training
+    loss became non-finite)."""
     import torch
     from glideslope.bench.tasks import get_task
 
@@ -111,7 +121,7 @@ def train_run(task_name: str, seed: int, steps: int, peak: float) -> float:
     torch.set_num_threads(1)
     model = task.model(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=peak, weight_decay=task.weight_decay)
-    s = build_schedule(peak, max(1, round(0.05 * steps)), DEFAULT_SHAPE, steps)
+    s = build_schedule(peak, max(1, round(0.05 * steps)), shape, steps)
     for t in range(steps):
         x, y = task.batch(seed, t)
         for g in opt.param_groups:
@@ -128,9 +138,13 @@ def train_run(task_name: str, seed: int, steps: int, peak: float) -> float:
 
 
 def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = None,
-              steps: int | None = None, grid: tuple[float, ...] | None = None) -> list[dict[str, Any]]:
+              steps: int | None = None, grid: tuple[float, ...] | None = None,
+              with_default: bool = True) -> list[dict[str, Any]]:
+    """Per seed: the pick, the grid and (``with_default``) the untuned default's run, each run
+    cached under its task, seed, steps, peak and shape."""
     from glideslope.bench.tasks import get_task
 
+    default_lr = get_task(task_name).default_lr
     steps = steps or get_task(task_name).steps
     grid = grid or GRIDS[task_name]
     rows = []
@@ -144,22 +158,23 @@ def task_rows(cache: Cache, task_name: str, seeds: int, plot_dir: Path | None = 
         if plot_dir is not None and seed == 0:
             res.plot(str(plot_dir / f"finder-{task_name}.png"))
 
-        def val(peak: float, seed: int = seed) -> float:
-            kk = _key(kind="run", task=task_name, seed=seed, steps=steps, peak=f"{peak:.6g}", shape=DEFAULT_SHAPE)
+        def val(peak: float, seed: int = seed, shape: str = DEFAULT_SHAPE) -> float:
+            kk = _key(kind="run", task=task_name, seed=seed, steps=steps, peak=f"{peak:.6g}", shape=shape)
             r = cache.get(kk)
             if r is None:
                 t0 = time.perf_counter()
-                loss = train_run(task_name, seed, steps, peak)
+                loss = train_run(task_name, seed, steps, peak, shape)
                 r = cache.put({"key": kk, "val": loss if math.isfinite(loss) else None,
                                "wall": time.perf_counter() - t0})
-                print(f"  {task_name} seed {seed} peak {peak:.3g}: {loss:.4f}", file=sys.stderr, flush=True)
+                print(f"  {task_name} seed {seed} peak {peak:.3g} {shape}: {loss:.4f}", file=sys.stderr, flush=True)
             return math.inf if r["val"] is None else float(r["val"])
 
         losses = {p: val(p) for p in grid}
         best = min(losses, key=losses.__getitem__)
         rows.append({"task": task_name, "steps": steps, "seed": seed, "pick": pick, "best": best,
                      "ratio": pick / best, "loss_pick": val(pick), "loss_best": losses[best],
-                     "stop": res.stop_reason, "grid": losses})
+                     "stop": res.stop_reason, "grid": losses,
+                     "loss_default": val(default_lr, shape=DEFAULT_SCHEDULE) if with_default else None})
     return rows
 
 
@@ -192,8 +207,8 @@ def regression_rows(seeds: int, steps: int = 160) -> list[dict[str, Any]]:
         rec = res.recommendation
 
         def loss_at(peak: float, seed: int = seed, x: Any = x, y: Any = y, epochs: Any = epochs,
-                    rec: Any = rec) -> float:
-            s = build_schedule(peak, rec.warmup_steps, rec.shape, steps)
+                    rec: Any = rec, shape: str | None = None) -> float:
+            s = build_schedule(peak, rec.warmup_steps, shape or rec.shape, steps)
             out = []
             for order in range(2):
                 torch.manual_seed(seed)
@@ -215,11 +230,17 @@ def regression_rows(seeds: int, steps: int = 160) -> list[dict[str, Any]]:
         best = min(losses, key=losses.__getitem__)
         rows.append({"task": "regression", "steps": steps, "seed": seed, "pick": rec.peak, "best": best,
                      "ratio": rec.peak / best, "loss_pick": loss_at(rec.peak), "loss_best": losses[best],
-                     "stop": res.stop_reason, "grid": losses})
+                     "stop": res.stop_reason, "grid": losses,
+                     "loss_default": loss_at(REGRESSION_DEFAULT_LR, shape=DEFAULT_SCHEDULE)})
     return rows
 
 
 # -- the report ------------------------------------------------------------------------------------
+
+
+def _gap(loss: float | None, best: float) -> float:
+    """The loss over the grid-best's, in percent: ``100 * (loss / best - 1)`` (inf: diverged)."""
+    return (loss / best - 1) * 100 if loss is not None and math.isfinite(loss) else math.inf
 
 
 def report(rows: list[dict[str, Any]]) -> str:
@@ -230,27 +251,36 @@ def report(rows: list[dict[str, Any]]) -> str:
         "peak (the finder's default suggestion, `knee`), for the schedule it recommends (5% warmup, then "
         f"`{DEFAULT_SHAPE}`: hold, then a 1-sqrt cooldown over the last 20%). Grid-best: the peak with the lowest final validation loss for that schedule on the same "
         "seed (2x grid; regression: quarter-decade grid, loss averaged over 2 data orders). Target: the pick "
-        "within a factor of 3 of the grid-best peak.",
+        "within a factor of 3 of the grid-best peak. Untuned default: the optimizer's default LR (AdamW's 1e-3; the "
+        "regression's SGD has no default LR, so 1e-3 there too) under 5% warmup, then cosine to 0, on the same "
+        "seed; its gap is its loss over the same grid-best's, as the pick's.",
         "",
-        "| task | steps | seed | pick | grid-best | pick / best | loss at pick | grid-best loss | gap |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| task | steps | seed | pick | grid-best | pick / best | loss at pick | grid-best loss | gap | "
+        "default loss | default gap |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        gap = (r["loss_pick"] / r["loss_best"] - 1) * 100 if math.isfinite(r["loss_pick"]) else math.inf
         ok = "" if 1 / 3 <= r["ratio"] <= 3 else " **x**"
+        d = r.get("loss_default")
+        dflt = f"{d:.4f} | {_gap(d, r['loss_best']):+.1f}%" if d is not None else "- | -"
         lines.append(f"| {r['task']} | {r['steps']} | {r['seed']} | {r['pick']:.3g} | {r['best']:.3g} | "
-                     f"{r['ratio']:.2f}{ok} | {r['loss_pick']:.4f} | {r['loss_best']:.4f} | {gap:+.1f}% |")
-    lines += ["", "Summary per task (ratio: geometric mean and range; gap: the pick's loss over the grid-best's):",
-              "", "| task | within 3x | pick / best (geo. mean) | range | median gap | worst gap |",
-              "|---|---|---|---|---|---|"]
+                     f"{r['ratio']:.2f}{ok} | {r['loss_pick']:.4f} | {r['loss_best']:.4f} | "
+                     f"{_gap(r['loss_pick'], r['loss_best']):+.1f}% | {dflt} |")
+    lines += ["", "Summary per task (ratio: geometric mean and range; gap: the loss over the grid-best's, of the "
+              "pick and of the untuned default):",
+              "", f"| task | within 3x | pick / best (geo. mean) | range | median gap | worst gap | {DEFAULT_LABEL}: "
+              "median gap (worst) |",
+              "|---|---|---|---|---|---|---|"]
     for task in dict.fromkeys(r["task"] for r in rows):
         rs = [r for r in rows if r["task"] == task]
         ratios = [r["ratio"] for r in rs]
-        gaps = [(r["loss_pick"] / r["loss_best"] - 1) * 100 for r in rs]
+        gaps = [_gap(r["loss_pick"], r["loss_best"]) for r in rs]
         within = sum(1 / 3 <= q <= 3 for q in ratios)
         gm = math.exp(statistics.fmean(math.log(q) for q in ratios))
+        dgaps = [_gap(r["loss_default"], r["loss_best"]) for r in rs if r.get("loss_default") is not None]
+        dflt = f"{statistics.median(dgaps):+.1f}% ({max(dgaps):+.1f}%)" if dgaps else "-"
         lines.append(f"| {task} | {within}/{len(rs)} | {gm:.2f} | {min(ratios):.2f} .. {max(ratios):.2f} | "
-                     f"{statistics.median(gaps):+.1f}% | {max(gaps):+.1f}% |")
+                     f"{statistics.median(gaps):+.1f}% | {max(gaps):+.1f}% | {dflt} |")
     lines += ["", "Grid (validation loss per peak, per seed):", ""]
     for r in rows:
         lines.append(f"- {r['task']} seed {r['seed']}: " + ", ".join(
@@ -262,7 +292,8 @@ def budget_report(cache: Cache, seeds: int) -> str:
     """Does the grid-best peak move with the run's length? charlm at 240 and 960 steps (seeds 0
     and 1, peaks 0.004, 0.008, 0.016), and the regression at 80, 160 and 640 steps. The pick is
     the knee, raised only for runs shorter than twice the range test."""
-    rows = [r for n in (240, 960) for r in task_rows(cache, "charlm", 2, None, n, (0.004, 0.008, 0.016))]
+    rows = [r for n in (240, 960)
+            for r in task_rows(cache, "charlm", 2, None, n, (0.004, 0.008, 0.016), with_default=False)]
     rows += [r for n in (80, 160, 640) for r in regression_rows(seeds, n)]
     lines = ["", "## Does the best peak move with the run's length?", "",
              "The pick is the knee, raised (x sqrt(2S/T), at most x2) only for runs shorter than twice "
@@ -273,7 +304,7 @@ def budget_report(cache: Cache, seeds: int) -> str:
              "|---|---|---|---|---|---|"]
     for task, n in dict.fromkeys((r["task"], r["steps"]) for r in rows):
         rs = [r for r in rows if r["task"] == task and r["steps"] == n]
-        gaps = [(r["loss_pick"] / r["loss_best"] - 1) * 100 for r in rs]
+        gaps = [_gap(r["loss_pick"], r["loss_best"]) for r in rs]
         bests = ", ".join(f"{r['best']:.3g}" for r in rs)
         picks = ", ".join(f"{r['pick']:.3g}" for r in rs)
         lines.append(f"| {task} | {n} | {bests} | {picks} | "

@@ -10,6 +10,10 @@ Two kinds of check:
 
 ``test_a_changed_record_fails_the_check`` copies the records, changes one loss, and shows the
 same checks fail on the copy.
+
+docs/finder.md's summary table is checked twice: each row must be the one the bench printed
+(``benchmarks/results/finder.md``, the regression's source: it runs in-process, unrecorded),
+and each bench task's pick and untuned-default gaps must be what ``finder.jsonl`` gives.
 """
 
 from __future__ import annotations
@@ -70,6 +74,58 @@ def block_text(doc: Path, name: str) -> str:
     m = re.search(rf"<!-- figures: {re.escape(name)} -->\n(.*?)<!-- end figures -->", text, re.S)
     assert m is not None, f"{doc.name} has no block {name!r}"
     return m.group(1).strip()
+
+
+def finder_summary(results: Path) -> dict[str, str]:
+    """docs/finder.md's summary row per task, as ``benchmarks/results/finder.md`` (the bench's
+    report) prints it: ``| task (steps) | within 3x | geo. mean (range) | median gap (worst) |
+    default's median gap (worst) |``."""
+    steps: dict[str, str] = {}
+    rows = {}
+    for line in (results / "finder.md").read_text(encoding="utf-8").splitlines():
+        c = [x.strip() for x in line.strip().strip("|").split("|")]
+        if len(c) == 11 and c[1].isdigit():  # a per-seed row: task, steps, seed, ...
+            steps.setdefault(c[0], c[1])
+        elif len(c) == 7 and re.fullmatch(r"\d+/\d+", c[1]):  # a summary row
+            rows[c[0]] = f"| {c[0]} ({steps[c[0]]}) | {c[1]} | {c[2]} ({c[3]}) | {c[4]} ({c[5]}) | {c[6]} |"
+    return rows
+
+
+def finder_default_gaps(results: Path) -> dict[str, str]:
+    """Per bench task at its default budget: the end of its docs/finder.md summary row, the
+    pick's and the untuned default's gap over the same seed's grid-best (median (worst)), from
+    ``finder.jsonl`` (:func:`finder_gaps`)."""
+    out = {}
+    for g in finder_gaps(results / "finder.jsonl", "1-sqrt"):
+        if g["default_in_median"] is not None:
+            out[f"{g['task']} ({g['steps']})"] = (f"| {g['in_median']:+.1f}% ({g['in_worst']:+.1f}%) | "
+                                                  f"{g['default_in_median']:+.1f}% ({g['default_in_worst']:+.1f}%) |")
+    return out
+
+
+def _check_finder_summary(results: Path) -> list[str]:
+    """Every disagreement between docs/finder.md's summary table, the bench's report and the
+    records; and the sentence under it: the default further from the grid-best than the pick,
+    median and worst, on every task."""
+    doc = (DOCS / "finder.md").read_text(encoding="utf-8").splitlines()
+    bad = []
+    report = finder_summary(results)
+    if not report:
+        bad.append("finder.md (results): no summary rows")
+    for task, row in report.items():
+        if row not in doc:
+            bad.append(f"finder.md: summary row of {task} is not {row!r} (benchmarks/results/finder.md)")
+        pct = [float(x) for x in re.findall(r"([+-][\d.]+)%", row)]
+        if not (len(pct) == 4 and pct[2] > pct[0] and pct[3] > pct[1]):
+            bad.append(f"finder.md: 'further from the grid-best than the pick' fails for {task}: {row}")
+    from_records = finder_default_gaps(results)
+    if sorted(from_records) != ["charlm (240)", "digits (150)", "fashion (300)"]:
+        bad.append(f"finder.jsonl: untuned-default runs for {sorted(from_records)}")
+    for label, tail in from_records.items():
+        line = next((x for x in doc if x.startswith(f"| {label} | ") and x.count("|") == 6), None)
+        if line is None or not line.endswith(tail):
+            bad.append(f"finder.md: summary row of {label} does not end {tail!r} (finder.jsonl)")
+    return bad
 
 
 def figures(results: Path) -> list[tuple[Path, str]]:
@@ -211,6 +267,7 @@ def _check(results: Path) -> list[str]:
     for (doc, name), gen in blocks(results).items():
         if block_text(doc, name) != gen().strip():
             bad.append(f"{doc.name}: block {name!r} differs from what the records give")
+    bad += _check_finder_summary(results)
     try:
         figs = figures(results)
     except AssertionError as exc:
@@ -240,6 +297,31 @@ def test_a_changed_record_fails_the_check(tmp_path: Path) -> None:
     bad = _check(copy)
     assert any("block 'main'" in b for b in bad), bad  # the embedded report
     assert any("behind the grid-best" in b or "no longer holds" in b for b in bad), bad  # a quoted figure
+
+
+def test_a_changed_default_record_fails_the_finder_checks(tmp_path: Path) -> None:
+    """The untuned default's figures in docs/finder.md are the records': Fashion-MNIST seed 0's
+    default run, its validation loss 1.5x (so the worst seed), fails the summary row and the block."""
+    copy = tmp_path / "results"
+    shutil.copytree(RESULTS, copy)
+    path = copy / "finder.jsonl"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    key = "kind=run|peak=0.001|seed=0|shape=cosine|steps=300|task=fashion"
+    hits = [i for i, line in enumerate(lines) if json.loads(line)["key"] == key]
+    assert len(hits) == 1, hits
+    rec = json.loads(lines[hits[0]])
+    rec["val"] *= 1.5
+    lines[hits[0]] = json.dumps(rec, sort_keys=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bad = _check(copy)
+    assert any("summary row of fashion (300) does not end" in b for b in bad), bad
+    assert any("block 'finder-gaps'" in b for b in bad), bad
+    # and a changed report (the regression's only source) fails its row
+    report = copy / "finder.md"
+    text = report.read_text(encoding="utf-8")
+    row = next(x for x in text.splitlines() if x.startswith("| regression | ") and x.count("|") == 8)
+    report.write_text(text.replace(row, row[: row.rindex("%")] + "1%) |"), encoding="utf-8")  # its default's worst
+    assert any("summary row of regression is not" in b for b in _check(copy))
 
 
 def test_the_study_block_fails_on_a_changed_study_record(tmp_path: Path) -> None:

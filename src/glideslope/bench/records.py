@@ -130,7 +130,8 @@ def _recommended(run: dict[str, Any] | None) -> dict[str, Any] | None:
             "reasons": {}}
 
 
-def finder_gaps(path: str | Path, shape: str = "1-sqrt", pick_shape: str = "1-sqrt") -> list[dict[str, Any]]:
+def finder_gaps(path: str | Path, shape: str = "1-sqrt", pick_shape: str = "1-sqrt",
+                default_shape: str = "cosine") -> list[dict[str, Any]]:
     """The LR finder's pick against the grid-best peak, from ``benchmarks/bench_finder.py``'s
     records (``val``: a run's final validation loss, one per task, steps, seed, peak and shape).
 
@@ -145,8 +146,14 @@ def finder_gaps(path: str | Path, shape: str = "1-sqrt", pick_shape: str = "1-sq
     The pick of a seed is the off-grid peak of its ``pick_shape`` runs (the finder's pick does
     not depend on the shape), so an older shape's rows use today's picks.
 
+    The untuned default of a seed is its one ``default_shape`` run (the optimizer's default LR
+    under 5% warmup + cosine); its gaps ``val_s(default_s) / val_s(ref) - 1`` use the same two
+    references as the pick's.
+
     Returns ``{"task", "steps", "n", "in_median", "in_worst", "out_median", "out_worst"}`` rows
-    (gaps in percent)."""
+    (gaps in percent), with ``"default_lr"`` and the default's ``"default_in_median"``,
+    ``"default_in_worst"``, ``"default_out_median"``, ``"default_out_worst"`` where every seed of
+    the row has a default run (else these are None)."""
     import json
     import statistics
 
@@ -154,7 +161,7 @@ def finder_gaps(path: str | Path, shape: str = "1-sqrt", pick_shape: str = "1-sq
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         k = dict(part.split("=", 1) for part in str(rec.get("key", "")).split("|") if "=" in part)
-        if k.get("kind") == "run" and k.get("shape") in (shape, pick_shape):
+        if k.get("kind") == "run" and k.get("shape") in (shape, pick_shape, default_shape):
             val = math.inf if rec.get("val") is None else float(rec["val"])
             by_seed = runs.setdefault((k["shape"], k["task"], int(k["steps"])), {})
             by_seed.setdefault(int(k["seed"]), {})[float(k["peak"])] = val
@@ -163,9 +170,13 @@ def finder_gaps(path: str | Path, shape: str = "1-sqrt", pick_shape: str = "1-sq
         if sh != shape:
             continue
         picks = runs.get((pick_shape, task, steps), {})
+        defaults = runs.get((default_shape, task, steps), {})
         pick_grid = set.intersection(*(set(v) for v in picks.values())) if picks else set()
         grid = set.intersection(*(set(v) for v in by.values()))
         gaps_in, gaps_out = [], []
+        d_in: list[float] = []
+        d_out: list[float] = []
+        d_lrs: set[float] = set()
         for s, vals in sorted(by.items()):
             off = [p for p in picks.get(s, {}) if p not in pick_grid]
             others = [t for t in by if t != s]
@@ -175,21 +186,47 @@ def finder_gaps(path: str | Path, shape: str = "1-sqrt", pick_shape: str = "1-sq
             ref = min(grid, key=lambda p: (sum(by[t][p] for t in others) / len(others), p))
             gaps_in.append(100 * (vals[off[0]] / vals[best] - 1))
             gaps_out.append(100 * (vals[off[0]] / vals[ref] - 1))
+            if len(defaults.get(s, {})) == 1:
+                (lr, d), = defaults[s].items()
+                d_lrs.add(lr)
+                d_in.append(100 * (d / vals[best] - 1))
+                d_out.append(100 * (d / vals[ref] - 1))
         if gaps_in:
+            full = len(d_in) == len(gaps_in) and len(d_lrs) == 1
             rows.append({"task": task, "steps": steps, "n": len(gaps_in), "in_median": statistics.median(gaps_in),
                          "in_worst": max(gaps_in), "out_median": statistics.median(gaps_out),
-                         "out_worst": max(gaps_out)})
+                         "out_worst": max(gaps_out), "default_lr": d_lrs.pop() if full else None,
+                         "default_in_median": statistics.median(d_in) if full else None,
+                         "default_in_worst": max(d_in) if full else None,
+                         "default_out_median": statistics.median(d_out) if full else None,
+                         "default_out_worst": max(d_out) if full else None})
     return rows
 
 
+def _lr(x: float) -> str:
+    """``1e-3`` for 0.001: the mantissa as ``%g``, the exponent without padding."""
+    m, e = f"{x:e}".split("e")
+    return f"{float(m):g}e{int(e)}"
+
+
 def format_finder_gaps(path: str | Path) -> str:
-    """Markdown: :func:`finder_gaps` for the WSD 1-sqrt default and for linear decay."""
-    lines = ["| task (steps) | shape | seeds | gap, reference on the same seed: median (worst) | gap, reference "
-             "chosen on the other seeds: median (worst) |", "|---|---|---|---|---|"]
-    for shape in ("1-sqrt", "linear"):
-        for r in finder_gaps(path, shape):
-            lines.append(f"| {r['task']} ({r['steps']}) | {shape} | {r['n']} | {r['in_median']:+.1f}% "
-                         f"({r['in_worst']:+.1f}%) | {r['out_median']:+.1f}% ({r['out_worst']:+.1f}%) |")
+    """Markdown: :func:`finder_gaps` for the WSD 1-sqrt default and for linear decay, the pick's
+    gaps and, beside them, the untuned default's against the same references ("-": no default
+    runs at that budget)."""
+    rows = [(shape, r) for shape in ("1-sqrt", "linear") for r in finder_gaps(path, shape)]
+    lrs = sorted({r["default_lr"] for _s, r in rows if r["default_lr"] is not None})
+    label = f"untuned default (lr {', '.join(_lr(x) for x in lrs)}, warmup+cosine)"
+    lines = ["| task (steps) | shape | seeds | pick's gap, reference on the same seed: median (worst) | pick's gap, "
+             f"reference chosen on the other seeds: median (worst) | {label}'s gap, same seed: median (worst) | "
+             "untuned default's gap, other seeds: median (worst) |", "|---|---|---|---|---|---|---|"]
+
+    def cell(r: dict[str, Any], which: str) -> str:
+        med, worst = r[f"{which}_median"], r[f"{which}_worst"]
+        return "-" if med is None else f"{med:+.1f}% ({worst:+.1f}%)"
+
+    for shape, r in rows:
+        lines.append(f"| {r['task']} ({r['steps']}) | {shape} | {r['n']} | {cell(r, 'in')} | {cell(r, 'out')} | "
+                     f"{cell(r, 'default_in')} | {cell(r, 'default_out')} |")
     return "\n".join(lines)
 
 
