@@ -56,8 +56,16 @@ def test_the_split_file_holds_out_four_kinds_before_results() -> None:
     held = split["held_out"]
     assert len(held) >= 4 and all(isinstance(why, str) and len(why) > 20 for why in held.values())
     assert len({TASKS[n]().kind for n in held}) >= 4
-    assert set(held).isdisjoint(split["fitted"]) and set(held) | set(split["fitted"]) == set(TASKS)
+    assert set(held).isdisjoint(split["fitted"])
+    assert set(held) | set(split["fitted"]) | set(split["retired"]) == set(TASKS)
     assert "before" in split["about"]
+
+
+def test_a_retired_task_is_not_in_the_suite() -> None:
+    retired = suite.load_split()["retired"]
+    assert "wine" in retired and all(e.task not in retired for e in suite.entries())
+    with pytest.raises(ValueError, match="wine is retired"):
+        suite.entries(["wine"])
 
 
 def test_a_broken_split_file_is_an_error(tmp_path: Path) -> None:

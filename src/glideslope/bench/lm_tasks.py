@@ -16,7 +16,13 @@ A training batch is 16 windows at random offsets of the training text.
 * ``source-lstm``: a one-layer LSTM (embedding 48, hidden 128) on the package source, AdamW
   with weight decay 0.01;
 * ``prose-transformer``: a two-block pre-norm transformer (width 64, 4 heads) on the prose,
-  AdamW with weight decay 0.1.
+  AdamW with weight decay 0.1;
+* ``unicode-transformer`` (the second held-out round, see ``docs/suite.md``): the same
+  transformer on a third corpus, the names of Unicode's characters (``unicodedata.name``,
+  Unicode 14.0 in Python 3.11; names derived from the code point, such as ``CJK UNIFIED
+  IDEOGRAPH-4E00``, left out): about 43,600 names, one per line, one document per block of
+  256 code points, so validation and test are whole blocks (other scripts) than training's;
+  AdamW with weight decay 0.01.
 """
 
 from __future__ import annotations
@@ -73,6 +79,22 @@ def package_sources(limit_bytes: int = 1_200_000) -> list[str]:
     if len(out) < 16:
         raise TaskUnavailable(f"found only {len(out)} package source files under {root}; source-lstm needs 16+")
     return out
+
+
+def unicode_name_documents() -> list[str]:
+    """The names of Unicode's characters, one per line, one document per block of 256 code
+    points (blocks without a name left out); names that end in the code point's hex digits
+    (``CJK UNIFIED IDEOGRAPH-4E00``, ``HANGUL SYLLABLE``-style derived names) are skipped."""
+    import re
+    import unicodedata
+
+    derived = re.compile(r"-[0-9A-F]{4,6}$")
+    blocks: dict[int, list[str]] = {}
+    for code in range(0x110000):
+        name = unicodedata.name(chr(code), "")
+        if name and not derived.search(name):
+            blocks.setdefault(code >> 8, []).append(name)
+    return ["\n".join(names) + "\n" for _, names in sorted(blocks.items())]
 
 
 def lm_split(documents: list[str], context: int) -> dict[str, Any]:
@@ -240,7 +262,28 @@ class ProseTransformerTask(CharLMBase):
         return char_transformer(seed, self.context)
 
 
-SUITE_LM_TASKS: tuple[type[Task], ...] = (ProseGRUTask, SourceLSTMTask, ProseTransformerTask)
+@dataclass
+class UnicodeTransformerTask(CharLMBase):
+    """The small transformer on the names of Unicode's characters (AdamW, weight decay
+    0.01); held-out documents are whole 256-code-point blocks."""
+
+    name: str = "unicode-transformer"
+    description: str = "char-level transformer LM on the names of Unicode's characters"
+    kind: str = "transformer language model"
+    steps: int = 200
+    weight_decay: float = 0.01
+    grid_center: float = 4e-3
+
+    def documents(self) -> list[str]:
+        return unicode_name_documents()
+
+    def model(self, seed: int) -> Any:
+        self.ensure()
+        return char_transformer(seed, self.context)
+
+
+SUITE_LM_TASKS: tuple[type[Task], ...] = (ProseGRUTask, SourceLSTMTask, ProseTransformerTask, UnicodeTransformerTask)
 
 __all__ = ["CHARS", "SUITE_LM_TASKS", "VOCAB", "CharLMBase", "ProseGRUTask", "ProseTransformerTask", "SourceLSTMTask",
-           "char_rnn", "char_transformer", "encode", "lm_split", "package_sources", "prose_documents"]
+           "UnicodeTransformerTask", "char_rnn", "char_transformer", "encode", "lm_split", "package_sources",
+           "prose_documents", "unicode_name_documents"]

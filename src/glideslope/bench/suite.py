@@ -51,7 +51,7 @@ GRID_SHAPES = ("warmup-cosine", "linear-to-zero", "wsd-1-sqrt")
 #: Validation evaluations during each suite run (the final one is what counts).
 SUITE_EVALS = 2
 #: Reporting seeds of the suite.
-SEEDS = 2
+SEEDS = 5
 #: schedule-free's own default learning rate (schedulefree.AdamWScheduleFree).
 SCHEDULE_FREE_LR = 0.0025
 
@@ -73,13 +73,15 @@ ADAMW_ONLY = ("schedule-free", "schedule-free@pilots", "prodigy", "dadapt-adam")
 
 
 def load_split(path: Path | str = SPLIT_FILE) -> dict[str, Any]:
-    """The split file: ``{"held_out": {task: reason}, "fitted": [task, ...]}``, checked: every
-    suite task in exactly one side."""
+    """The split file: ``{"held_out": {task: reason}, "fitted": [task, ...], "retired": {task:
+    reason}}``, checked: every registered task on exactly one of the three sides (a retired
+    task is registered but not in the suite)."""
     data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
-    held, fitted = set(data["held_out"]), set(data["fitted"])
-    if held & fitted or (held | fitted) != set(TASKS):
-        raise ValueError(f"{path}: held_out and fitted must split the tasks {sorted(TASKS)} exactly; "
-                         f"got held_out={sorted(held)}, fitted={sorted(fitted)}")
+    data.setdefault("retired", {})
+    held, fitted, retired = set(data["held_out"]), set(data["fitted"]), set(data["retired"])
+    if held & fitted or held & retired or fitted & retired or (held | fitted | retired) != set(TASKS):
+        raise ValueError(f"{path}: held_out, fitted and retired must split the tasks {sorted(TASKS)} exactly; "
+                         f"got held_out={sorted(held)}, fitted={sorted(fitted)}, retired={sorted(retired)}")
     return data
 
 
@@ -97,12 +99,15 @@ class Entry:
 
 
 def entries(tasks: list[str] | None = None) -> list[Entry]:
-    """Every (task, budget) of the suite, in the registry's order; ``tasks`` restricts them."""
+    """Every (task, budget) of the suite, in the registry's order; ``tasks`` restricts them
+    (to suite tasks: a retired one is refused)."""
     split = load_split()
-    names = list(TASKS) if tasks is None else tasks
+    suite = [n for n in TASKS if n not in split["retired"]]
+    names = suite if tasks is None else tasks
     for n in names:
-        if n not in TASKS:
-            raise ValueError(f"task must be one of {', '.join(TASKS)}; got {n!r}")
+        if n not in suite:
+            raise ValueError(f"task must be one of {', '.join(suite)}; got {n!r}"
+                             + (f" ({n} is retired: {split['retired'][n]})" if n in split["retired"] else ""))
     return [Entry(n, b, n in split["held_out"]) for n in names for b in TASKS[n]().suite_budgets]
 
 

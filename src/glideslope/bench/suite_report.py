@@ -15,7 +15,7 @@ from typing import Any
 
 from ..tune.pilots import EPOCHS_HIGH, EPOCHS_LOW, EXPONENT_MIN, HORIZON_EXPONENT, PILOT_SHAPE, epochs_rule, vertex
 from .stats import paired_ratio
-from .suite import CONTENDERS, GRID_SHAPES, TUNING, EntryPlan, load_split, pilot_peak
+from .suite import CONTENDERS, GRID_SHAPES, TUNING, EntryPlan, load_split, pilot_job, pilot_peak
 from .tasks import TASKS, get_task
 
 #: The held-out targets: median and worst ratio to the grid-best, and the most the pilot
@@ -140,18 +140,27 @@ def grid_loss(p: EntryPlan, shape: str, peak: float) -> float:
     return (ys[i] * (1 - f) + ys[i + 1] * f) / best
 
 
-def _alpha_needed(p: EntryPlan) -> float:
-    _, p_hat, h = pilot_peak(p.chosen["pilots"], 0.0)
-    return math.log(p_hat / grid_vertex(p, p.chosen["pilots"]["shape"])) / math.log(int(p.cfg.steps or 0) / h)
+Pilots = dict[str, dict[str, Any]]  # entry label -> a pilots record
 
 
-def _score(plans: list[EntryPlan], alpha: Any) -> tuple[float, float]:
+def _pilots(plans: list[EntryPlan], pilots: Pilots | None) -> Pilots:
+    return pilots if pilots is not None else {p.entry.label: p.chosen["pilots"] for p in plans}
+
+
+def _alpha_needed(p: EntryPlan, record: dict[str, Any]) -> float:
+    _, p_hat, h = pilot_peak(record, 0.0)
+    return math.log(p_hat / grid_vertex(p, record["shape"])) / math.log(int(p.cfg.steps or 0) / h)
+
+
+def _score(plans: list[EntryPlan], alpha: Any, pilots: Pilots | None = None) -> tuple[float, float]:
     """``(worst, median)`` over entries of :func:`grid_loss` at the pilots' peak corrected by
     ``alpha(p)``: the fits' objective, lowest first (the lowest worst, then the median)."""
+    recs = _pilots(plans, pilots)
     vals = []
     for p in plans:
-        peak, _, _ = pilot_peak(p.chosen["pilots"], alpha(p))
-        v = grid_loss(p, p.chosen["pilots"]["shape"], peak)
+        record = recs[p.entry.label]
+        peak, _, _ = pilot_peak(record, alpha(p))
+        v = grid_loss(p, record["shape"], peak)
         vals.append(math.inf if math.isnan(v) else v)
     return max(vals), statistics.median(vals)
 
@@ -162,10 +171,11 @@ EPOCH_RULES = tuple((a, lo, hi) for a in (0.0, 0.05, 0.1, 0.15, 0.2, 0.25) for l
                     for hi in (30.0, 50.0, 70.0, 100.0, 150.0, 200.0, 300.0))
 
 
-def fit_exponent(plans: list[EntryPlan]) -> dict[str, Any]:
+def fit_exponent(plans: list[EntryPlan], pilots: Pilots | None = None) -> dict[str, Any]:
     """The horizon correction fitted on the *fitted* entries only, each candidate scored by
     :func:`_score` (the worst, then the median, over entries of :func:`grid_loss` at the
-    corrected peak):
+    corrected peak), for the pilots in ``pilots`` (by entry label; default: each plan's, of
+    :data:`PILOT_SHAPE`):
 
     * ``constant``: the best constant exponent of :data:`EXPONENTS` (the rule without epochs);
     * ``epochs``: the best ``(A, E_LOW, E_HIGH)`` of :data:`EPOCH_RULES` for
@@ -176,16 +186,32 @@ def fit_exponent(plans: list[EntryPlan]) -> dict[str, Any]:
     fit = [p for p in plans if not p.entry.held_out]
     if not fit:
         return {}
-    const = min(EXPONENTS, key=lambda a: _score(fit, lambda p: a))
+    recs = _pilots(fit, pilots)
+    const = min(EXPONENTS, key=lambda a: _score(fit, lambda p: a, recs))
 
     def rule(a: float, lo: float, hi: float) -> Any:
         return lambda p: epochs_rule(get_task(p.entry.task).epochs(int(p.cfg.steps or 0)), a, lo, hi)
 
-    pair = min(EPOCH_RULES, key=lambda r: _score(fit, rule(*r)))
-    return {"constant": const, "constant_score": _score(fit, lambda p: const), "epochs": pair,
-            "epochs_score": _score(fit, rule(*pair)), "code_score": _score(fit, lambda p: p.exponent()),
-            "needed": {p.entry.label: (_alpha_needed(p), get_task(p.entry.task).epochs(int(p.cfg.steps or 0)))
-                       for p in fit}}
+    pair = min(EPOCH_RULES, key=lambda r: _score(fit, rule(*r), recs))
+    return {"constant": const, "constant_score": _score(fit, lambda p: const, recs), "epochs": pair,
+            "epochs_score": _score(fit, rule(*pair), recs), "code_score": _score(fit, lambda p: p.exponent(), recs),
+            "needed": {p.entry.label: (_alpha_needed(p, recs[p.entry.label]),
+                                       get_task(p.entry.task).epochs(int(p.cfg.steps or 0))) for p in fit}}
+
+
+def fit_pilot_shape(plans: list[EntryPlan], recs: dict[str, dict[str, Any]]) -> tuple[str | None, dict[str, Any]]:
+    """The pilots' shape, fitted end to end on the *fitted* entries: for each shape whose
+    pilots ran on every fitted entry, the horizon correction refitted (:func:`fit_exponent`)
+    on those pilots; the shape whose fitted epochs rule has the lowest (worst, median)
+    :func:`_score`. Returns ``(shape or None, {shape: its fit})``."""
+    fit = [p for p in plans if not p.entry.held_out]
+    fits = {}
+    for shape in _METHOD_OF_SHAPE:
+        got = {p.entry.label: recs.get(pilot_job(p.cfg, shape)["key"]) for p in fit}
+        if fit and all(r is not None for r in got.values()):
+            fits[shape] = fit_exponent(fit, {k: r for k, r in got.items() if r is not None})
+    best = min(fits, key=lambda m: fits[m]["epochs_score"]) if fits else None
+    return best, fits
 
 
 # ----------------------------------------------------------------------------------------
@@ -243,20 +269,27 @@ def verdict_lines(table: list[Row]) -> list[str]:
     return out
 
 
-def format_fits(plans: list[EntryPlan]) -> str:
+def format_fits(plans: list[EntryPlan], recs: dict[str, dict[str, Any]] | None = None) -> str:
     """The fits of the pilot rule's constants, on the fitted entries, beside the code's."""
-    shape, stats = fit_shape(plans)
-    fx = fit_exponent(plans)
+    grid_shape, stats = fit_shape(plans)
+    shape, fits = fit_pilot_shape(plans, recs or {})
+    fx = fits.get(PILOT_SHAPE) or fit_exponent(plans)
+
     def _fmt_score(sc: tuple[float, float]) -> str:
         return f"worst {sc[0]:.3f}, median {sc[1]:.3f}"
 
-    lines = [f"Shape fitted on the fitted entries' selection seed: {shape} (code: PILOT_SHAPE = {PILOT_SHAPE!r}); "
-             "each shape's best validation loss over the grid-best's, median / worst:", ""]
+    lines = [f"Pilots' shape fitted end to end on the fitted entries: {shape} (code: PILOT_SHAPE = {PILOT_SHAPE!r}); "
+             "per shape, the pilots run under it and its horizon correction refitted on them (epochs rule, then "
+             "the constant), selection-seed validation loss at the corrected peak over the grid-best:", ""]
+    lines += [f"- {m}: epochs rule {f['epochs']}: {_fmt_score(f['epochs_score'])}; constant {f['constant']:g}: "
+              f"{_fmt_score(f['constant_score'])}" for m, f in fits.items()]
+    lines += ["", f"The grid alone (each shape's best validation loss over the grid-best's, median / worst; the "
+              f"first round's rule, lowest worst then median: {grid_shape}):", ""]
     lines += [f"- {m}: {med:.3f} / {worst:.3f}" for m, (med, worst) in stats.items()]
     if fx:
         a, lo, hi = fx["epochs"]
-        lines += ["", "Horizon correction fitted on the fitted entries (selection-seed validation loss at the "
-                  "corrected peak, read off the grid, over the grid-best):", "",
+        lines += ["", f"Horizon correction for {PILOT_SHAPE} fitted on the fitted entries (selection-seed validation "
+                  "loss at the corrected peak, read off the grid, over the grid-best):", "",
                   f"- epochs rule: A = {a:g}, E_LOW = {lo:g}, E_HIGH = {hi:g}: {_fmt_score(fx['epochs_score'])} "
                   f"(code: EXPONENT_MIN = {EXPONENT_MIN:g}, EPOCHS_LOW = {EPOCHS_LOW:g}, EPOCHS_HIGH = "
                   f"{EPOCHS_HIGH:g}: {_fmt_score(fx['code_score'])})",
@@ -323,7 +356,7 @@ def format_tasks() -> str:
              "|---|---|---|---|---|---|---|"]
     for name, cls in TASKS.items():
         t = cls()
-        side = "held-out" if name in split["held_out"] else "fitted"
+        side = "held-out" if name in split["held_out"] else "retired" if name in split["retired"] else "fitted"
         lines.append(f"| {name} | {t.kind} | {t.optimizer_label} | {t.default_lr:g} | {t.batch_size} | "
                      f"{', '.join(map(str, t.suite_budgets))} | {side} |")
     return "\n".join(lines)
@@ -335,7 +368,7 @@ def format_suite(plans: list[EntryPlan], recs: dict[str, dict[str, Any]], notes:
     parts = ["### Tasks", "", format_tasks(), "", "### Verdict (pilot-based recommend, held-out tasks)", "",
              *[f"- {x}" for x in verdict_lines(table)], "",
              "### Median and worst over entries", "", format_summary(table), "",
-             "### Fits on the fitted tasks", "", format_fits(plans), "", "### Per task", "", format_table(table)]
+             "### Fits on the fitted tasks", "", format_fits(plans, recs), "", "### Per task", "", format_table(table)]
     if notes:
         parts += ["", "### Not in the records", "", *[f"- {n}" for n in notes]]
     return "\n".join(parts)

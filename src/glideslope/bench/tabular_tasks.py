@@ -18,6 +18,18 @@ divided by 16).
 * ``digits-large-batch``: the digits MLP at 512 images a step (half the training set);
 * ``digits-finetune``: an MLP pretrained on digits 0-4 (in :meth:`prepare`, deterministic:
   fixed seed, one thread) then fine-tuned, with a new head, on 250 images of digits 5-9.
+
+The second held-out round (added after the first held-out tasks had been seen; see
+``docs/suite.md``):
+
+* ``friedman-momentum``: scikit-learn's generated Friedman #1 regression (10 features, 5 of
+  them used, noise 1.0), SGD with momentum 0.9, no weight decay, two budgets 8x apart;
+* ``noisy-small``: a generated 3-class problem with 10% of labels flipped, 150 training rows
+  and a wide MLP (small data that overfits, test loss far from 0), AdamW;
+* ``digits-noisy-labels``: the digits CNN with 25% of the *training* labels replaced by
+  random ones (validation and test labels are clean), AdamW with weight decay 0.05;
+* ``digits-finetune-sgd``: the fine-tuning body (pretrained on digits 0-4) fine-tuned on 500
+  images of digits 5-9 with SGD and momentum 0.9.
 """
 
 from __future__ import annotations
@@ -252,6 +264,7 @@ class DigitsFinetuneTask(DigitsSuiteTask):
     budgets: tuple[int, ...] = ()
     optimizer: str = "adamw"
     weight_decay: float = 0.01
+    train_rows: int = 250
     grid_center: float = 2e-3
 
     def prepare(self) -> None:
@@ -263,7 +276,7 @@ class DigitsFinetuneTask(DigitsSuiteTask):
         x = x / 16.0
         old, new = np.isin(y, PRETRAIN.classes), ~np.isin(y, PRETRAIN.classes)
         d = split_rows(x[new], y[new] - 5, 180, 180, seed=15, standardise_x=False)
-        d["x"], d["y"] = d["x"][:250].contiguous(), d["y"][:250].contiguous()
+        d["x"], d["y"] = d["x"][: self.train_rows].contiguous(), d["y"][: self.train_rows].contiguous()
         self._data.update(d, pretrain_recipe=repr(sorted(asdict(PRETRAIN).items())))
         self._data["pretrained"] = _pretrain(torch.from_numpy(x[old]), torch.from_numpy(y[old]))
 
@@ -303,12 +316,121 @@ def _pretrain(x: Any, y: Any) -> dict[str, Any]:
     return {k: v.detach().clone() for k, v in body.state_dict().items()}
 
 
+def _generated(name: str, **kw: Any) -> tuple[Any, Any]:
+    """``(features, targets)`` from one of scikit-learn's generators (``make_<name>``) with a
+    fixed ``random_state``, as float32 and int64 (classes) or float32 (regression) arrays."""
+    import numpy as np
+    from sklearn import datasets  # type: ignore[import-untyped,unused-ignore]
+
+    x, y = getattr(datasets, f"make_{name}")(**kw)
+    y = np.asarray(y)
+    return np.asarray(x, dtype=np.float32), (y.astype(np.float32) if y.dtype.kind == "f" else y.astype(np.int64))
+
+
+@dataclass
+class FriedmanMomentumTask(Task):
+    """Friedman #1 (``make_friedman1``: 1000 rows, 10 features, noise 1.0; target
+    standardised), 150 validation and 250 test rows, a 10-128-128-1 MLP on the other 600, SGD
+    with momentum 0.9 and no weight decay."""
+
+    name: str = "friedman-momentum"
+    description: str = "generated Friedman #1 regression (MSE), an MLP on SGD with momentum"
+    kind: str = "tabular regression"
+    steps: int = 150
+    budgets: tuple[int, ...] = (150, 1200)
+    batch_size: int = 32
+    objective: str = "regress"
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    grid_center: float = 1e-2
+
+    def prepare(self) -> None:
+        x, y = _generated("friedman1", n_samples=1000, n_features=10, noise=1.0, random_state=21)
+        self._data.update(split_rows(x, y, 150, 250, seed=21, standardise_y=True))
+
+    def model(self, seed: int) -> Any:
+        self.ensure()
+        return mlp((10, 128, 128, 1), seed)
+
+
+@dataclass
+class NoisySmallTask(Task):
+    """A generated 3-class problem (``make_classification``: 450 rows, 20 features, 8
+    informative, 4 redundant, 10% of labels flipped), 100 validation and 200 test rows, a
+    20-256-256-3 MLP on the other 150 (overfits; the flipped labels keep the test loss far
+    from 0), AdamW with weight decay 0.01."""
+
+    name: str = "noisy-small"
+    description: str = "generated 3-class data from 150 rows with 10% flipped labels, a wide MLP (AdamW)"
+    kind: str = "small-data tabular classification"
+    steps: int = 300
+    batch_size: int = 16
+    has_accuracy: bool = True
+    weight_decay: float = 0.01
+    grid_center: float = 2e-3
+
+    def prepare(self) -> None:
+        x, y = _generated("classification", n_samples=450, n_features=20, n_informative=8, n_redundant=4,
+                          n_classes=3, flip_y=0.1, class_sep=1.0, random_state=22)
+        self._data.update(split_rows(x, y, 100, 200, seed=22))
+
+    def model(self, seed: int) -> Any:
+        self.ensure()
+        return mlp((20, 256, 256, 3), seed)
+
+
+@dataclass
+class DigitsNoisyLabelsTask(DigitsCNNTask):
+    """The digits CNN with a quarter of the training labels replaced by uniformly random
+    classes (a fixed draw; validation and test labels stay clean), AdamW with weight decay
+    0.05: the best run stops short of fitting the noise."""
+
+    name: str = "digits-noisy-labels"
+    description: str = "8x8 digits with 25% random training labels, a small CNN (AdamW, wd 0.05)"
+    kind: str = "image CNN, label noise"
+    steps: int = 400
+    optimizer: str = "adamw"
+    momentum: float = 0.0
+    weight_decay: float = 0.05
+    grid_center: float = 2e-3
+
+    def prepare(self) -> None:
+        import numpy as np
+
+        import torch
+
+        super().prepare()
+        y = self._data["y"].numpy().copy()
+        rng = np.random.default_rng(23)
+        noisy = rng.random(len(y)) < 0.25
+        y[noisy] = rng.integers(0, 10, size=int(noisy.sum()))
+        self._data["y"] = torch.from_numpy(y)
+
+
+@dataclass
+class DigitsFinetuneSGDTask(DigitsFinetuneTask):
+    """Fine-tuning with SGD: the body pretrained on digits 0-4 (:data:`PRETRAIN`), a fresh
+    head, every weight trained on 500 images of digits 5-9 with SGD, momentum 0.9, L2 weight
+    decay 1e-4 (validation and test: other images of 5-9, as ``digits-finetune``)."""
+
+    name: str = "digits-finetune-sgd"
+    description: str = "fine-tune the MLP pretrained on digits 0-4 to digits 5-9 from 500 images (SGD, momentum)"
+    kind: str = "fine-tuning"
+    steps: int = 250
+    optimizer: str = "sgd"
+    momentum: float = 0.9
+    weight_decay: float = 1e-4
+    train_rows: int = 500
+    grid_center: float = 2e-2
+
+
 SUITE_TABULAR_TASKS: tuple[type[Task], ...] = (
     WineTask, BreastNesterovTask, DiabetesTask, DigitsSuiteTask, DigitsCNNTask, DigitsLargeBatchTask,
-    DigitsFinetuneTask,
+    DigitsFinetuneTask, FriedmanMomentumTask, NoisySmallTask, DigitsNoisyLabelsTask, DigitsFinetuneSGDTask,
 )
 
 __all__ = [
     "PRETRAIN", "SUITE_TABULAR_TASKS", "BreastNesterovTask", "DiabetesTask", "DigitsCNNTask",
-    "DigitsFinetuneTask", "DigitsLargeBatchTask", "DigitsSuiteTask", "Pretrain", "WineTask", "mlp", "split_rows",
+    "DigitsFinetuneSGDTask", "DigitsFinetuneTask", "DigitsLargeBatchTask", "DigitsNoisyLabelsTask",
+    "DigitsSuiteTask", "FriedmanMomentumTask", "NoisySmallTask", "Pretrain", "WineTask", "mlp", "split_rows",
 ]

@@ -51,9 +51,9 @@ N_PILOTS = len(COARSE) + len(REFINE)
 MIN_PILOT_STEPS = 20
 #: The exponent of the horizon correction ``(h / T) ** alpha`` when the run's epochs are not
 #: given (fitted on the suite's fitted tasks; see docs/suite.md).
-HORIZON_EXPONENT = 0.2
+HORIZON_EXPONENT = 0.05
 #: The exponent of runs of at most :data:`EPOCHS_LOW` passes over their data (fitted).
-EXPONENT_MIN = 0.05
+EXPONENT_MIN = 0.0
 #: At most this many passes over the data, the exponent is EXPONENT_MIN (fitted; docs/suite.md).
 EPOCHS_LOW = 16.0
 #: At least this many passes over the data, the full correction ``alpha = 1`` (fitted).
@@ -204,8 +204,9 @@ def recommend_with_pilots(
         "warmup": (f"{w} steps ({WARMUP_FRACTION:.0%} of the run), linear from 0" if warmup is None
                    else f"{w} steps, as given"),
         "shape": (f"{shape_name}, as given" if shape is not None else
-                  f"{shape_name}: the shape the suite's fitted tasks lost least with at their best peaks "
-                  "(docs/suite.md); the pilots ran it too"),
+                  f"{shape_name}: of the shapes the pilots ran under on the suite's fitted tasks (tabular, "
+                  "image and language-model tasks; docs/suite.md), the one whose corrected peak came closest to "
+                  "the grid search's best loss; the pilots ran it too"),
     }
     schedule = build_schedule(peak, w, shape_name, total_steps)
     tuning = range_steps + sum(p.steps for p in pilots)
