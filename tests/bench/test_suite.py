@@ -231,3 +231,10 @@ def test_the_suites_pilot_peak_is_what_recommend_with_pilots_gives() -> None:
         rec = gs.recommend_with_pilots(result, 900, train, epochs=epochs)
         record = {"recommendation": rec.to_dict(), "steps": 900}
         assert suite.pilot_peak(record, exponent_for_epochs(epochs))[0] == rec.peak
+
+
+def test_progress_names_a_pilots_record_by_its_peak_not_as_diverged() -> None:
+    from glideslope.bench.executor import _note
+
+    note = _note({"kind": "pilots", "task": "digits", "steps": 150, "recommendation": {"peak": 0.0355}})
+    assert note == "pilots digits@150 -> peak 0.0355"

@@ -182,6 +182,9 @@ def execute(
 def _note(rec: dict[str, Any]) -> str:
     if rec.get("kind") == "finder":
         return f"finder -> {rec.get('suggested', float('nan')):.2g}"
+    if rec.get("kind") == "pilots":
+        r = rec.get("recommendation") or {}
+        return f"pilots {rec.get('task')}@{rec.get('steps')} -> peak {r.get('peak', float('nan')):.3g}"
     name = rec.get("method") or rec.get("kind")
     fl = rec.get("val_loss")
     return f"{name} lr={rec.get('peak', 0):.2g} s{rec.get('seed')}: " + (f"{fl:.4f}" if fl is not None else "diverged")

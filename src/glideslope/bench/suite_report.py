@@ -378,7 +378,7 @@ def format_terminal(plans: list[EntryPlan], recs: dict[str, dict[str, Any]], not
     """A few lines: the verdict and the median/worst of the main contenders."""
     table = rows(plans, recs)
     held, fit = summary(table, True), summary(table, False)
-    lines = [f"suite: {len(plans)} task budgets of {len(TASKS)} tasks, read from records"]
+    lines = [f"suite: {len(plans)} task budgets of {len({p.entry.task for p in plans})} tasks, read from records"]
     lines += ["  " + x for x in verdict_lines(table)]
     for c in ("pilots", "recommend", "default-lr", "fastai", "prodigy"):
         h, f = held.get(c), fit.get(c)

@@ -131,7 +131,7 @@ class CharLMTask(CharLMBase):
 
     name: str = "charlm"
     description: str = "char-level transformer LM on the Python stdlib's source (held-out files)"
-    kind: str = "language model"
+    kind: str = "transformer language model"
     objective: str = "lm"
     grid_center: float = 4e-3
     steps: int = 240

@@ -59,13 +59,13 @@ SHORT_RUN_CAP = 2.0
 COOLDOWN_FRACTION = 0.2
 
 _DEFAULT_SHAPE_REASON = (
-    "warmup-stable-decay with a 1-sqrt cooldown over the last 20%: on the task suite's fitted "
-    "tasks (docs/suite.md: each shape at its best of 12 peaks, the selection seed's validation "
-    "loss) it had the lowest worst case of the three shapes, at most 2.5% behind the best shape "
-    "on any of them, while linear decay and cosine fell "
-    "41% and 46% behind on the image MLPs at their short budgets; it was the best shape on the "
-    "language models (recurrent and transformer) and within 1.3% of the best on tabular "
-    "classification and regression"
+    "warmup-stable-decay with a 1-sqrt cooldown over the last 20%: on the task suite's 15 fitted "
+    "task budgets (docs/suite.md: each shape at its best of 12 peaks, one selection seed's "
+    "validation loss) it had the lowest median of the three shapes and was within 1.3% of the "
+    "best shape on 11 of 15 (linear decay 10, cosine 6); it was the best shape on every language "
+    "model (recurrent and transformer) and on the image MLPs at their short budgets, where linear "
+    "decay and cosine fell 41% and 46% behind; it fell behind on the image CNN with SGD (10.5%) "
+    "and on fine-tuning (80.0%, where cosine was the best)"
 )
 
 
@@ -126,14 +126,13 @@ def recommend(
     ``warmup(w) >> shape(start=peak, end=0)`` bound to ``total_steps``; see the module
     docstring for the shapes and :func:`peak_from_curve` for the peak.
 
-    What the task suite's held-out tasks measured (``docs/suite.md``; a reduced run: 2
-    reporting seeds, test loss over a 36-run grid search's, median and worst over the five
-    held-out task budgets): this zero-pilot form, median 1.004x and worst 81.389x
-    (digits-cnn@300: SGD with momentum, where the knee is 7x the grid's best peak);
-    :func:`glideslope.recommend_with_pilots`, at most one run of tuning, median 0.894x and
-    worst 0.996x (source-lstm@240), within intervals that 2 seeds leave wide (both figures
-    below 1 say more about the grid-best's noise, chosen on one seed's validation loss, than
-    about a better method). Where a run can afford it, prefer the pilots.
+    What the task suite's held-out tasks measured (``docs/suite.md``, its second held-out round:
+    test loss over a 36-run grid search's, the mean of 5 reporting seeds, median and worst over
+    the six held-out task budgets): this zero-pilot form, median 1.096x and worst 3.117x
+    (noisy-small@300: small data that overfits, where the knee is far above the best peak);
+    :func:`glideslope.recommend_with_pilots`, at most one run of tuning, median 1.042x and
+    worst 1.376x (friedman-momentum@150: SGD with momentum, 20-step pilots). Both miss the
+    suite's targets (1.02x and 1.05x). Where a run can afford it, prefer the pilots.
 
     Args:
         result: an :class:`~glideslope.LRFinderResult` from :func:`glideslope.find_lr`.
