@@ -238,3 +238,11 @@ def test_progress_names_a_pilots_record_by_its_peak_not_as_diverged() -> None:
 
     note = _note({"kind": "pilots", "task": "digits", "steps": 150, "recommendation": {"peak": 0.0355}})
     assert note == "pilots digits@150 -> peak 0.0355"
+
+
+def test_the_docs_and_readme_count_the_suite_tasks() -> None:
+    root = Path(__file__).resolve().parents[2]
+    n = len({e.task for e in suite.entries()})
+    words = {16: "sixteen", 17: "seventeen", 18: "eighteen"}
+    assert f"It is {words[n]} small offline tasks" in " ".join((root / "docs/suite.md").read_text().split())
+    assert f"on {n} offline tasks" in " ".join((root / "README.md").read_text().split())

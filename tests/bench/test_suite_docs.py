@@ -249,3 +249,43 @@ def test_a_changed_record_fails_the_kind_blocks(tmp_path: Path) -> None:
     other = next(j for j in pair.grid if j["peak"] != pair.chosen["best_peak"])
     bad = changed(other["key"], "val_loss", 1e-9)
     assert any("suite-budget-pairs" in b for b in bad), bad
+
+
+def test_what_the_suite_shows_quotes_only_figures_of_its_results_block() -> None:
+    """Every ratio (``1.234x``), interval and peak typed in docs/suite.md's "What it shows"
+    section is in the results block of the same page, which is checked against the records."""
+    text = (ROOT / "docs/suite.md").read_text(encoding="utf-8")
+    section = text[text.index("## What it shows"):text.index("## Results")]
+    block = BLOCK.search(text)
+    assert block is not None
+    results = block.group(1)
+    ratios = re.findall(r"(\d+\.\d{3})x", section)
+    intervals = re.findall(r"\[(\d+\.\d{3}), (\d+\.\d{3})\]", section)
+    peaks = re.findall(r"peak (0\.\d+)|\((0\.\d+) against (0\.\d+)\)|grid-best (0\.\d+)", section)
+    assert len(ratios) >= 10 and intervals and peaks
+    for x in ratios:
+        assert f"{x} " in results or f"{x} (" in results or f"| {x} |" in results, f"{x}x is not in the results block"
+    for lo, hi in intervals:
+        assert f"[{lo}, {hi}]" in results, f"[{lo}, {hi}] is not in the results block"
+    for group in peaks:
+        for p in filter(None, group):
+            assert f"| {p} |" in results, f"peak {p} is not in the results block"
+
+
+def test_the_readme_sentences_under_the_suite_summary_are_true_of_the_records() -> None:
+    records = ROOT / suite.RESULTS
+    plans, recs, notes = suite.read_suite(list(suite.load_split()["held_out"]), str(records))
+    if notes:
+        pytest.skip(f"suite records do not match this machine's data: {notes[0]}")
+    table = suite_report.rows(plans, recs)
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    by = {(r.entry, r.contender): r for r in table}
+    behind = sorted({c for (e, c), r in by.items() if c not in ("grid-best", "default-lr", "pilots")
+                     and r.mean_test / by[(e, "default-lr")].mean_test > 1.01})
+    assert behind == sorted(["recommend", "fastai", "schedule-free", "prodigy", "dadapt-adam"])
+    assert "recommend, fastai, schedule-free, prodigy and dadapt-adam each are on at least one held-out task" in readme
+    med, worst, where, _ = suite_report.summary(table, held_out=True)["pilots"]
+    assert f"median {med:.3f}x against 1.02x, worst {worst:.3f}x against 1.05x on {where}" in readme
+    plan = next(p for p in plans if p.entry.label == where)
+    ratio = plan.chosen["best_peak"] / plan.chosen["pilot_peak"]
+    assert f"{plan.chosen['pilot_h']}-step pilots" in readme and f"about {int(ratio)}x below" in readme

@@ -8,7 +8,7 @@ training rows' mean and deviation (regression targets too; the digits' pixels ar
 divided by 16).
 
 * ``wine``: 178 wines, 13 features, 3 classes; 106 to train on, a wide MLP that overfits
-  them (the small-data task);
+  them (retired from the suite: its test loss sits near 0; see ``suite_split.json``);
 * ``breast-nesterov``: 569 tumours, 30 features, 2 classes; SGD with Nesterov momentum, at
   two budgets 8x apart;
 * ``diabetes``: 442 patients, 10 features, disease progression (regression, MSE); AdamW with
