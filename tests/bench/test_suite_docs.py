@@ -289,3 +289,15 @@ def test_the_readme_sentences_under_the_suite_summary_are_true_of_the_records() 
     plan = next(p for p in plans if p.entry.label == where)
     ratio = plan.chosen["best_peak"] / plan.chosen["pilot_peak"]
     assert f"{plan.chosen['pilot_h']}-step pilots" in readme and f"about {int(ratio)}x below" in readme
+
+
+def test_the_rerun_time_quoted_is_the_records_own() -> None:
+    records = ROOT / suite.RESULTS
+    plans, recs, notes = suite.read_suite(results=str(records))
+    if notes:
+        pytest.skip(f"suite records do not match this machine's data: {notes[0]}")
+    keys = {j["key"] for p in plans for j in [*p.stage1(), *p.stage2()]}
+    cpu = sum(recs[k].get("cpu", 0) for k in keys if k in recs) / 60
+    wall = sum(recs[k].get("wall", 0) for k in keys if k in recs) / 60
+    text = " ".join((ROOT / "docs/suite.md").read_text(encoding="utf-8").split())
+    assert f"hold {cpu:.0f} CPU-minutes of training ({wall:.0f} minutes of wall time" in text
