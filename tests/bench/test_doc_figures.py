@@ -282,18 +282,27 @@ def test_every_doc_figure_is_what_the_records_give() -> None:
     assert _check(RESULTS) == []
 
 
+def _edit_records(path: Path, match: Callable[[dict], bool], field: str, factor: float) -> int:
+    """Multiply ``field`` by ``factor`` in every record of the JSON-lines file ``path`` that
+    ``match(record)`` accepts; the number of records changed."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    hits = 0
+    for i, line in enumerate(lines):
+        rec = json.loads(line)
+        if match(rec):
+            rec[field] *= factor
+            lines[i] = json.dumps(rec, sort_keys=True)
+            hits += 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return hits
+
+
 def test_a_changed_record_fails_the_check(tmp_path: Path) -> None:
     copy = tmp_path / "results"
     shutil.copytree(RESULTS, copy)
     # the main job's untuned default, seed 1: its test loss 1% higher
-    path = copy / "main-charlm.jsonl"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        rec = json.loads(line)
-        if rec.get("method") == "default-lr" and rec.get("seed") == 1:
-            rec["test_loss"] *= 1.01
-            lines[i] = json.dumps(rec, sort_keys=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _edit_records(copy / "main-charlm.jsonl", lambda r: r.get("method") == "default-lr" and r.get("seed") == 1,
+                  "test_loss", 1.01)
     bad = _check(copy)
     assert any("block 'main'" in b for b in bad), bad  # the embedded report
     assert any("behind the grid-best" in b or "no longer holds" in b for b in bad), bad  # a quoted figure
@@ -304,15 +313,8 @@ def test_a_changed_default_record_fails_the_finder_checks(tmp_path: Path) -> Non
     default run, its validation loss 1.5x (so the worst seed), fails the summary row and the block."""
     copy = tmp_path / "results"
     shutil.copytree(RESULTS, copy)
-    path = copy / "finder.jsonl"
-    lines = path.read_text(encoding="utf-8").splitlines()
     key = "kind=run|peak=0.001|seed=0|shape=cosine|steps=300|task=fashion"
-    hits = [i for i, line in enumerate(lines) if json.loads(line)["key"] == key]
-    assert len(hits) == 1, hits
-    rec = json.loads(lines[hits[0]])
-    rec["val"] *= 1.5
-    lines[hits[0]] = json.dumps(rec, sort_keys=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _edit_records(copy / "finder.jsonl", lambda r: r["key"] == key, "val", 1.5) == 1
     bad = _check(copy)
     assert any("summary row of fashion (300) does not end" in b for b in bad), bad
     assert any("block 'finder-gaps'" in b for b in bad), bad
@@ -327,14 +329,9 @@ def test_a_changed_default_record_fails_the_finder_checks(tmp_path: Path) -> Non
 def test_the_study_block_fails_on_a_changed_study_record(tmp_path: Path) -> None:
     copy = tmp_path / "results"
     shutil.copytree(RESULTS, copy)
-    path = copy / "budget-study.jsonl"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        rec = json.loads(line)
-        if rec.get("method") == "finder-recommended" and rec.get("seed") == 3 and rec.get("steps") == 1920:
-            rec["test_loss"] = rec["test_loss"] * 0.98
-            lines[i] = json.dumps(rec, sort_keys=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _edit_records(copy / "budget-study.jsonl",
+                  lambda r: r.get("method") == "finder-recommended" and r.get("seed") == 3 and r.get("steps") == 1920,
+                  "test_loss", 0.98)
     bad = _check(copy)
     assert any("block 'study'" in b for b in bad) and any("block 'tuning-free'" in b for b in bad), bad
 

@@ -16,15 +16,23 @@ ROOT = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"<!-- suite-report:start -->\n(.*?)<!-- suite-report:end -->", re.S)
 
 
-def test_the_docs_block_is_printed_from_the_records() -> None:
-    records = ROOT / suite.RESULTS
+def read_or_skip(tasks: list[str] | None = None, records: Path | None = None):  # type: ignore[no-untyped-def]
+    """``(plans, recs)`` of the committed suite records (``tasks`` restricts them), or a skip
+    when there are none, or when they were made on other data (another Python's stdlib, say:
+    a task's records are there but their keys do not match this machine's data)."""
+    records = records or ROOT / suite.RESULTS
     if not records.exists():
         pytest.skip("no committed suite records")
-    plans, recs, notes = suite.read_suite(results=str(records))
+    plans, recs, notes = suite.read_suite(tasks, str(records))
     lines = records.read_text(encoding="utf-8")
     stale = [n for n in notes if "selection stage not in" in n and f'"task": "{n.split("@")[0]}"' in lines]
-    if stale:  # records made on other data (another Python's stdlib, say): their keys do not match here
+    if stale:
         pytest.skip(f"suite records do not match this machine's data: {stale[0]}")
+    return plans, recs
+
+
+def test_the_docs_block_is_printed_from_the_records() -> None:
+    plans, recs = read_or_skip()
     text = (ROOT / "docs/suite.md").read_text(encoding="utf-8")
     block = BLOCK.search(text)
     assert block is not None, "docs/suite.md has no suite-report block"
@@ -38,13 +46,7 @@ def test_the_default_shapes_reason_is_true_of_the_fitted_records() -> None:
     from glideslope.tune.recommendation import _DEFAULT_SHAPE_REASON
 
     reason = " ".join(_DEFAULT_SHAPE_REASON.split())
-    records = ROOT / suite.RESULTS
-    if not records.exists():
-        pytest.skip("no committed suite records")
-    fitted = list(suite.load_split()["fitted"])
-    plans, _, notes = suite.read_suite(fitted, str(records))
-    if notes:
-        pytest.skip(f"suite records do not match this machine's data: {notes[0]}")
+    plans, _ = read_or_skip(list(suite.load_split()["fitted"]))
     per = suite_report.shape_losses(plans)
     kind = {e: TASKS[e.split("@")[0]]().kind for e in per}
     shapes = ("wsd-1-sqrt", "linear-to-zero", "warmup-cosine")
@@ -67,13 +69,7 @@ def test_the_default_shapes_reason_is_true_of_the_fitted_records() -> None:
 
 
 def test_the_readme_summary_is_printed_from_the_records() -> None:
-    records = ROOT / suite.RESULTS
-    if not records.exists():
-        pytest.skip("no committed suite records")
-    plans, recs, notes = suite.read_suite(results=str(records))
-    lines = records.read_text(encoding="utf-8")
-    if any("selection stage not in" in n and f'"task": "{n.split("@")[0]}"' in lines for n in notes):
-        pytest.skip("suite records do not match this machine's data")
+    plans, recs = read_or_skip()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- suite-summary:start -->\n(.*?)<!-- suite-summary:end -->", readme, re.S)
     assert block is not None, "README has no suite-summary block"
@@ -83,13 +79,7 @@ def test_the_readme_summary_is_printed_from_the_records() -> None:
 def test_recommends_docstring_states_what_the_held_out_tasks_measured() -> None:
     from glideslope.tune.recommendation import recommend
 
-    records = ROOT / suite.RESULTS
-    if not records.exists():
-        pytest.skip("no committed suite records")
-    held = list(suite.load_split()["held_out"])
-    plans, recs, notes = suite.read_suite(held, str(records))
-    if notes:
-        pytest.skip(f"suite records do not match this machine's data: {notes[0]}")
+    plans, recs = read_or_skip(list(suite.load_split()["held_out"]))
     summary = suite_report.summary(suite_report.rows(plans, recs), held_out=True)
     doc = " ".join((recommend.__doc__ or "").split())
     for contender in ("recommend", "pilots"):
@@ -104,12 +94,7 @@ def test_recommends_docstring_states_what_the_held_out_tasks_measured() -> None:
 def _kinds_or_skip(records: Path):  # type: ignore[no-untyped-def]
     """(plans, rows) from ``records``, or a skip when there are none or they are another
     machine's (their keys do not match this data)."""
-    if not records.exists():
-        pytest.skip("no committed suite records")
-    plans, recs, notes = suite.read_suite(results=str(records))
-    lines = records.read_text(encoding="utf-8")
-    if any("selection stage not in" in n and f'"task": "{n.split("@")[0]}"' in lines for n in notes):
-        pytest.skip("suite records do not match this machine's data")
+    plans, recs = read_or_skip(records=records)
     return plans, suite_report.rows(plans, recs)
 
 
@@ -118,13 +103,13 @@ def _stale_kind_blocks(records: Path, pages: dict[str, str]) -> list[str]:
     what the records print."""
     from glideslope.bench import suite_kinds
 
-    plans, table = _kinds_or_skip(records)
+    plans, recs = read_or_skip(records=records)
     bad = []
     for (page, marker), fmt in suite_kinds.BLOCKS.items():
         m = suite_kinds.block_pattern(marker).search(pages[page])
         if m is None:
             bad.append(f"{page}: no {marker} block")
-        elif m.group(2).strip() != fmt(plans, table).strip():
+        elif m.group(2).strip() != fmt(plans, recs).strip():
             bad.append(f"{page}: the {marker} block is not what {records.name} prints "
                        "(python -m glideslope.bench.suite_kinds --write)")
     return bad
@@ -219,10 +204,11 @@ def test_a_changed_record_fails_the_kind_blocks(tmp_path: Path) -> None:
     snap = tmp_path / "suite.jsonl"
     snap.write_text("".join(x for x in src.read_text(encoding="utf-8").splitlines(keepends=True)
                             if x.endswith("\n")), encoding="utf-8")  # whole lines only: a run may be appending
-    plans, table = _kinds_or_skip(snap)
+    plans, recs = read_or_skip(records=snap)
+    table = suite_report.rows(plans, recs)
     pages = _pages()
     for (page, marker), fmt in suite_kinds.BLOCKS.items():
-        pages[page] = suite_kinds.replace_block(pages[page], marker, fmt(plans, table))
+        pages[page] = suite_kinds.replace_block(pages[page], marker, fmt(plans, recs))
     assert _stale_kind_blocks(snap, pages) == []
     original = snap.read_text(encoding="utf-8")
 
@@ -273,10 +259,7 @@ def test_what_the_suite_shows_quotes_only_figures_of_its_results_block() -> None
 
 
 def test_the_readme_sentences_under_the_suite_summary_are_true_of_the_records() -> None:
-    records = ROOT / suite.RESULTS
-    plans, recs, notes = suite.read_suite(list(suite.load_split()["held_out"]), str(records))
-    if notes:
-        pytest.skip(f"suite records do not match this machine's data: {notes[0]}")
+    plans, recs = read_or_skip(list(suite.load_split()["held_out"]))
     table = suite_report.rows(plans, recs)
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     by = {(r.entry, r.contender): r for r in table}
@@ -292,10 +275,7 @@ def test_the_readme_sentences_under_the_suite_summary_are_true_of_the_records() 
 
 
 def test_the_rerun_time_quoted_is_the_records_own() -> None:
-    records = ROOT / suite.RESULTS
-    plans, recs, notes = suite.read_suite(results=str(records))
-    if notes:
-        pytest.skip(f"suite records do not match this machine's data: {notes[0]}")
+    plans, recs = read_or_skip()
     keys = {j["key"] for p in plans for j in [*p.stage1(), *p.stage2()]}
     cpu = sum(recs[k].get("cpu", 0) for k in keys if k in recs) / 60
     wall = sum(recs[k].get("wall", 0) for k in keys if k in recs) / 60

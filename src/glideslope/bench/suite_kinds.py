@@ -9,6 +9,9 @@ docs/budget-study.md open with.
   grid-best peak moves, ``g(T_2) / g(T_1)``, beside the pilots' corrected peak and their
   test-loss ratio at each budget.
 
+``python -m glideslope.bench.suite_kinds --write`` refreshes these two and the other blocks the
+suite's records print (:data:`BLOCKS`: docs/suite.md's report, the README's summary).
+
 Everything here reads records; nothing trains.
 """
 
@@ -20,9 +23,10 @@ import re
 import statistics
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .suite import RESULTS, EntryPlan, read_suite
-from .suite_report import Row, rows
+from .suite_report import Row, format_readme, format_suite, rows
 from .tasks import TASKS, get_task
 
 #: The contenders of the by-kind table, in its column order.
@@ -125,10 +129,13 @@ def format_budget_pairs(plans: list[EntryPlan], table: list[Row]) -> str:
     return "\n".join(lines)
 
 
-#: The blocks these tables fill: (page, marker) -> the table, from (plans, rows).
-BLOCKS: dict[tuple[str, str], Callable[[list[EntryPlan], list[Row]], str]] = {
-    ("docs/finder.md", "suite-by-kind"): lambda plans, table: format_by_kind(table),
-    ("docs/budget-study.md", "suite-budget-pairs"): format_budget_pairs,
+#: Every docs block printed from the suite's records: (page, marker) -> its text, from
+#: (plans, records); ``--write`` refreshes them all.
+BLOCKS: dict[tuple[str, str], Callable[[list[EntryPlan], dict[str, dict[str, Any]]], str]] = {
+    ("docs/finder.md", "suite-by-kind"): lambda plans, recs: format_by_kind(rows(plans, recs)),
+    ("docs/budget-study.md", "suite-budget-pairs"): lambda plans, recs: format_budget_pairs(plans, rows(plans, recs)),
+    ("docs/suite.md", "suite-report"): lambda plans, recs: format_suite(plans, recs, []),
+    ("README.md", "suite-summary"): lambda plans, recs: format_readme(rows(plans, recs)),
 }
 
 
@@ -149,8 +156,7 @@ def replace_block(doc: str, marker: str, text: str) -> str:
 def blocks(results: str = RESULTS) -> dict[tuple[str, str], str]:
     """Every block of :data:`BLOCKS`, printed from the records in ``results``."""
     plans, recs, _ = read_suite(results=results)
-    table = rows(plans, recs)
-    return {k: f(plans, table) for k, f in BLOCKS.items()}
+    return {k: f(plans, recs) for k, f in BLOCKS.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     directory, the repository root)."""
     ap = argparse.ArgumentParser(prog="python -m glideslope.bench.suite_kinds", description=main.__doc__)
     ap.add_argument("--results", default=RESULTS, help=f"the suite's records (default {RESULTS})")
-    ap.add_argument("--write", action="store_true", help="rewrite the blocks in docs/finder.md, docs/budget-study.md")
+    ap.add_argument("--write", action="store_true",
+                    help="rewrite every block of BLOCKS in its page (docs/, README.md)")
     args = ap.parse_args(argv)
     for (page, marker), text in blocks(args.results).items():
         if not args.write:
